@@ -1,0 +1,26 @@
+"""How the fleet writes track names and durations into Discord messages."""
+
+from __future__ import annotations
+
+import discord
+
+__all__ = ["duration", "track_label"]
+
+
+def duration(milliseconds: int, *, is_stream: bool = False) -> str:
+    """``3:33``, ``1:02:03``, or ``LIVE`` for a stream."""
+    if is_stream:
+        return "LIVE"
+    seconds = max(0, milliseconds) // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _escape(text: str) -> str:
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def track_label(title: str, author: str, length_ms: int, *, is_stream: bool = False) -> str:
+    """**Title** by Author (`3:33`), with Markdown and mentions in the names neutralised."""
+    return f"**{_escape(title)}** by {_escape(author)} (`{duration(length_ms, is_stream=is_stream)}`)"

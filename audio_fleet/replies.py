@@ -1,0 +1,52 @@
+"""Editing the user's deferred reply: ``PATCH /webhooks/{app}/{token}/messages/@original``.
+
+:class:`WebhookReplies` uses discord.py's webhook adapter, which follows Discord's rate-limit buckets
+and retries 429s and 5xx itself. Every reply goes out with ``allowed_mentions: {"parse": []}`` so a
+track title can never ping anyone.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Final, Protocol
+
+import aiohttp
+import discord
+from discord.webhook.async_ import async_context
+
+__all__ = ["NO_MENTIONS", "InteractionReplies", "ReplyGoneError", "WebhookReplies"]
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS: Final[dict[str, Any]] = {"parse": []}
+
+
+class ReplyGoneError(Exception):
+    """The interaction's token is no longer valid (expired, or the interaction failed)."""
+
+
+class InteractionReplies(Protocol):
+    async def edit_original(self, application_id: int, token: str, content: str) -> None:
+        """Replace the deferred reply's content; raise ReplyGoneError if the token is dead."""
+        ...
+
+
+class WebhookReplies:
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+
+    async def edit_original(self, application_id: int, token: str, content: str) -> None:
+        adapter = async_context.get()
+        try:
+            await adapter.edit_original_interaction_response(
+                application_id,
+                token,
+                session=self._session,
+                payload={"content": content, "allowed_mentions": NO_MENTIONS},
+            )
+        except (discord.NotFound, discord.Forbidden) as exc:
+            raise ReplyGoneError(str(exc)) from exc
+        except discord.HTTPException as exc:
+            if exc.status == 401:
+                raise ReplyGoneError(str(exc)) from exc
+            raise

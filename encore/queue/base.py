@@ -1,0 +1,49 @@
+"""The two small interfaces of the command queue, and what a consumer receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from encore.envelope import CommandEnvelope
+
+__all__ = ["CommandQueue", "CommandSource", "ReceivedMessage"]
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedMessage:
+    """One delivery of a queue message to a consumer.
+
+    ``body`` is the raw envelope JSON (parsed by the consumer, so a malformed body is the
+    consumer's decision, not the transport's). ``receipt`` acknowledges this delivery only.
+    """
+
+    group: int
+    body: str
+    receipt: str
+    receive_count: int
+    trace_header: str | None = None
+
+
+class CommandQueue(Protocol):
+    """Where the front puts commands. ``send`` returns only once the message is durably queued."""
+
+    async def send(self, envelope: CommandEnvelope) -> None:
+        """Queue ``envelope`` on its guild's shard-group queue; raise QueueError on failure."""
+        ...
+
+
+class CommandSource(Protocol):
+    """What a fleet task consumes: one shard group's queue."""
+
+    async def receive(self, max_messages: int, wait_seconds: float) -> list[ReceivedMessage]:
+        """Long-poll for up to ``max_messages``; an empty list when nothing arrived in time."""
+        ...
+
+    async def ack(self, message: ReceivedMessage) -> None:
+        """Delete a message after its command got its final reply."""
+        ...
+
+    async def extend(self, message: ReceivedMessage, seconds: int) -> None:
+        """Keep a message invisible for another ``seconds`` while it is being worked on."""
+        ...

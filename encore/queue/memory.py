@@ -1,0 +1,159 @@
+"""An in-process command queue with SQS FIFO semantics, for the sandbox and laptops.
+
+Per shard group it keeps FIFO order per message group (guild), lets only one message of a group be
+in flight at a time, hides a delivered message until it is acknowledged or its visibility timeout
+passes, drops duplicates of a deduplication id within five minutes, and moves a message that was
+received ``max_receives`` times to :attr:`InMemoryQueue.dead_letters` -- what an SQS redrive
+policy does. It lives on one event loop and is not shared across processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from encore.envelope import CommandEnvelope
+from encore.errors import QueueError
+from encore.queue.base import ReceivedMessage
+from encore.routing import ShardLayout
+
+__all__ = ["InMemoryQueue"]
+
+_DEDUP_WINDOW_S = 300.0
+
+
+@dataclass(slots=True)
+class _Message:
+    message_group: str
+    body: str
+    receive_count: int = 0
+    invisible_until: float = 0.0
+    receipt: str | None = None
+
+
+@dataclass(slots=True)
+class _GroupQueue:
+    messages: deque[_Message] = field(default_factory=deque)
+    dead_letters: list[str] = field(default_factory=list)
+
+
+class InMemoryQueue:
+    """Both sides of the queue (send for the front, receive/ack for the fleet) in one object."""
+
+    def __init__(
+        self,
+        layout: ShardLayout,
+        *,
+        visibility_timeout: float = 30.0,
+        max_receives: int = 5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._layout = layout
+        self._visibility_timeout = visibility_timeout
+        self._max_receives = max_receives
+        self._clock = clock
+        self._groups = [_GroupQueue() for _ in range(layout.group_count)]
+        self._dedup: dict[str, float] = {}
+        self._receipts = itertools.count(1)
+        self._arrived = [asyncio.Event() for _ in self._groups]
+
+    async def send(self, envelope: CommandEnvelope) -> None:
+        now = self._clock()
+        self._dedup = {k: t for k, t in self._dedup.items() if now - t < _DEDUP_WINDOW_S}
+        dedup_id = str(envelope.interaction_id)
+        if dedup_id in self._dedup:
+            return
+        self._dedup[dedup_id] = now
+        group = self._layout.group_for_guild(envelope.guild_id)
+        self._groups[group].messages.append(_Message(str(envelope.guild_id), envelope.to_json()))
+        self._arrived[group].set()
+
+    def source(self, group: int) -> InMemorySource:
+        """The consumer side of one shard group's queue."""
+        if not 0 <= group < len(self._groups):
+            raise QueueError(f"no queue for shard group {group}")
+        return InMemorySource(self, group)
+
+    def depth(self, group: int) -> int:
+        return len(self._groups[group].messages)
+
+    def dead_letters(self, group: int) -> list[str]:
+        return list(self._groups[group].dead_letters)
+
+    def _take(self, group: int, max_messages: int) -> list[ReceivedMessage]:
+        now = self._clock()
+        queue = self._groups[group]
+        busy: set[str] = set()
+        taken: list[ReceivedMessage] = []
+        for message in list(queue.messages):
+            if message.invisible_until > now:
+                busy.add(message.message_group)
+                continue
+            if message.message_group in busy or len(taken) >= max_messages:
+                busy.add(message.message_group)
+                continue
+            if message.receive_count >= self._max_receives:
+                queue.messages.remove(message)
+                queue.dead_letters.append(message.body)
+                continue
+            message.receive_count += 1
+            message.invisible_until = now + self._visibility_timeout
+            message.receipt = f"r{next(self._receipts)}"
+            busy.add(message.message_group)
+            taken.append(ReceivedMessage(group, message.body, message.receipt, message.receive_count))
+        return taken
+
+    def _find(self, message: ReceivedMessage) -> _Message | None:
+        for candidate in self._groups[message.group].messages:
+            if candidate.receipt == message.receipt:
+                return candidate
+        return None
+
+    def _ack(self, message: ReceivedMessage) -> None:
+        found = self._find(message)
+        if found is not None:
+            self._groups[message.group].messages.remove(found)
+            self._arrived[message.group].set()
+
+    def _extend(self, message: ReceivedMessage, seconds: int) -> None:
+        found = self._find(message)
+        if found is None:
+            raise QueueError("receipt is no longer valid (the message was redelivered or deleted)")
+        found.invisible_until = self._clock() + seconds
+
+    async def _wait(self, group: int, seconds: float) -> None:
+        arrived = self._arrived[group]
+        arrived.clear()
+        try:
+            await asyncio.wait_for(arrived.wait(), timeout=seconds)
+        except TimeoutError:
+            return
+
+
+class InMemorySource:
+    """A :class:`~encore.queue.base.CommandSource` over one group of an :class:`InMemoryQueue`."""
+
+    def __init__(self, queue: InMemoryQueue, group: int) -> None:
+        self._queue = queue
+        self.group = group
+
+    async def receive(self, max_messages: int, wait_seconds: float) -> list[ReceivedMessage]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_seconds
+        while True:
+            taken = self._queue._take(self.group, max_messages)
+            remaining = deadline - loop.time()
+            if taken or remaining <= 0:
+                return taken
+            # Wake on new messages, and at least once a second for visibility timeouts to lapse.
+            await self._queue._wait(self.group, min(remaining, 1.0))
+
+    async def ack(self, message: ReceivedMessage) -> None:
+        self._queue._ack(message)
+
+    async def extend(self, message: ReceivedMessage, seconds: int) -> None:
+        self._queue._extend(message, seconds)

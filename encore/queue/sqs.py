@@ -1,0 +1,133 @@
+"""The SQS FIFO adapter: one FIFO queue per shard group.
+
+``MessageGroupId`` is the guild id (SQS delivers one guild's commands in order, one at a time) and
+``MessageDeduplicationId`` is the interaction id (a retried send within five minutes is dropped by
+SQS). boto3 is synchronous, so calls run in a worker thread; retries use botocore's ``standard``
+mode and short timeouts, because the front must answer Discord within three seconds.
+``AWS_ENDPOINT_URL`` is honoured by botocore itself (and passed explicitly when configured).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from encore.envelope import CommandEnvelope
+from encore.errors import QueueError, QueueUnavailableError
+from encore.queue.base import ReceivedMessage
+from encore.routing import ShardLayout
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+__all__ = ["SqsCommandQueue", "SqsSource", "sqs_client"]
+
+
+def sqs_client(
+    region: str,
+    endpoint_url: str | None = None,
+    *,
+    connect_timeout: float = 1.0,
+    read_timeout: float = 2.0,
+    max_attempts: int = 3,
+) -> SQSClient:
+    """A boto3 SQS client with standard retries and explicit timeouts."""
+    config = Config(
+        region_name=region,
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries={"mode": "standard", "max_attempts": max_attempts},
+    )
+    return boto3.client("sqs", endpoint_url=endpoint_url, config=config)
+
+
+async def _call(function: Any, **kwargs: Any) -> Any:
+    try:
+        return await asyncio.to_thread(function, **kwargs)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "ClientError")
+        if code in {
+            "ThrottlingException",
+            "RequestThrottled",
+            "ServiceUnavailable",
+            "InternalError",
+        }:
+            raise QueueUnavailableError(f"SQS is unavailable: {code}") from exc
+        raise QueueError(f"SQS refused the request: {code}") from exc
+    except BotoCoreError as exc:
+        raise QueueUnavailableError(f"SQS is unreachable: {exc}") from exc
+
+
+class SqsCommandQueue:
+    """The front's side: route each envelope to its shard group's FIFO queue."""
+
+    def __init__(self, client: SQSClient, queue_urls: Sequence[str], layout: ShardLayout) -> None:
+        if len(queue_urls) != layout.group_count:
+            raise QueueError(
+                f"need one queue URL per shard group ({layout.group_count}), got {len(queue_urls)}"
+            )
+        self._client = client
+        self._urls = tuple(queue_urls)
+        self._layout = layout
+
+    async def send(self, envelope: CommandEnvelope) -> None:
+        url = self._urls[self._layout.group_for_guild(envelope.guild_id)]
+        await _call(
+            self._client.send_message,
+            QueueUrl=url,
+            MessageBody=envelope.to_json(),
+            MessageGroupId=str(envelope.guild_id),
+            MessageDeduplicationId=str(envelope.interaction_id),
+        )
+
+    def source(self, group: int) -> SqsSource:
+        if not 0 <= group < len(self._urls):
+            raise QueueError(f"no queue for shard group {group}")
+        return SqsSource(self._client, self._urls[group], group)
+
+
+class SqsSource:
+    """A fleet task's side: long-poll one group's queue, delete after the final reply."""
+
+    def __init__(self, client: SQSClient, queue_url: str, group: int) -> None:
+        self._client = client
+        self._url = queue_url
+        self.group = group
+
+    async def receive(self, max_messages: int, wait_seconds: float) -> list[ReceivedMessage]:
+        response = await _call(
+            self._client.receive_message,
+            QueueUrl=self._url,
+            MaxNumberOfMessages=max(1, min(max_messages, 10)),
+            WaitTimeSeconds=max(0, min(int(wait_seconds), 20)),
+            MessageSystemAttributeNames=["ApproximateReceiveCount", "AWSTraceHeader"],
+        )
+        received = []
+        for message in response.get("Messages", []):
+            attributes = message.get("Attributes", {})
+            received.append(
+                ReceivedMessage(
+                    group=self.group,
+                    body=message["Body"],
+                    receipt=message["ReceiptHandle"],
+                    receive_count=int(attributes.get("ApproximateReceiveCount", "1")),
+                    trace_header=attributes.get("AWSTraceHeader"),
+                )
+            )
+        return received
+
+    async def ack(self, message: ReceivedMessage) -> None:
+        await _call(self._client.delete_message, QueueUrl=self._url, ReceiptHandle=message.receipt)
+
+    async def extend(self, message: ReceivedMessage, seconds: int) -> None:
+        await _call(
+            self._client.change_message_visibility,
+            QueueUrl=self._url,
+            ReceiptHandle=message.receipt,
+            VisibilityTimeout=max(0, min(seconds, 43_200)),
+        )

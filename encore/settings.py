@@ -1,0 +1,168 @@
+"""Encore's configuration, read from environment variables (and an optional ``.env`` file).
+
+One :class:`Settings` object is built at start by :func:`load_settings`; invalid values fail right
+there with a :class:`~encore.errors.SettingsError` that names the variable to fix. Nothing reads the
+environment anywhere else.
+
+With no ``DISCORD_BOT_TOKEN`` Encore runs in *sandbox* mode: everything in one process against the
+built-in Discord and Lavalink simulators (see :mod:`encore.simulators`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from enum import StrEnum
+from typing import Annotated, Any, Final
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from encore.errors import SettingsError
+from encore.routing import ShardLayout
+
+__all__ = ["DEFAULT_DISCORD_API_BASE", "LavalinkNode", "QueueBackend", "Settings", "load_settings"]
+
+DEFAULT_DISCORD_API_BASE: Final = "https://discord.com/api/v10"
+DEFAULT_DISCORD_GATEWAY_URL: Final = "wss://gateway.discord.gg/"
+_HEX_KEY = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+class QueueBackend(StrEnum):
+    MEMORY = "memory"
+    SQS = "sqs"
+
+
+class LavalinkNode(BaseModel, frozen=True):
+    """One Lavalink node the fleet connects to."""
+
+    name: str = Field(min_length=1, max_length=64)
+    uri: str = Field(pattern=r"^https?://[^\s/]+(:\d+)?/?$")
+    password: SecretStr
+
+
+def _parse_lavalink_nodes(value: Any) -> Any:
+    """Accept a JSON array of ``{name, uri, password}`` or comma-separated ``name|uri|password``."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if not text:
+        return []
+    if text.startswith("["):
+        return json.loads(text)
+    nodes = []
+    for entry in text.split(","):
+        parts = entry.strip().split("|")
+        if len(parts) != 3:
+            raise ValueError(f"entry {entry.strip()!r} must look like name|http://host:2333|password")
+        name, uri, password = (p.strip() for p in parts)
+        nodes.append({"name": name, "uri": uri, "password": password})
+    return nodes
+
+
+def _parse_url_list(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [u.strip() for u in text.split(",") if u.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every setting, named exactly as its environment variable (case-insensitive)."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True)
+
+    discord_application_id: int | None = Field(default=None, gt=0)
+    discord_public_key: str | None = None
+    discord_bot_token: SecretStr | None = None
+    discord_api_base: str = Field(default=DEFAULT_DISCORD_API_BASE, pattern=r"^https?://\S+$")
+    discord_gateway_url: str = Field(default=DEFAULT_DISCORD_GATEWAY_URL, pattern=r"^wss?://\S+$")
+    lavalink_nodes: Annotated[list[LavalinkNode], NoDecode] = Field(default_factory=list)
+    encore_queue: QueueBackend = QueueBackend.MEMORY
+    encore_sqs_queue_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    aws_endpoint_url: str | None = None
+    aws_region: str = Field(default="us-east-1", min_length=1)
+    shard_count: int = Field(default=1, ge=1, le=100_000)
+    shards_per_group: int = Field(default=1, ge=1, le=100_000)
+    encore_shard_group: int = Field(default=0, ge=0)
+    encore_log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @field_validator("discord_public_key")
+    @classmethod
+    def _public_key_is_hex(cls, value: str | None) -> str | None:
+        if value is not None and not _HEX_KEY.match(value):
+            raise ValueError("must be the application's public key: 64 hexadecimal characters")
+        return value
+
+    @field_validator("lavalink_nodes", mode="before")
+    @classmethod
+    def _nodes(cls, value: Any) -> Any:
+        return _parse_lavalink_nodes(value)
+
+    @field_validator("encore_sqs_queue_urls", mode="before")
+    @classmethod
+    def _urls(cls, value: Any) -> Any:
+        return _parse_url_list(value)
+
+    @field_validator("lavalink_nodes")
+    @classmethod
+    def _unique_node_names(cls, nodes: list[LavalinkNode]) -> list[LavalinkNode]:
+        names = [n.name for n in nodes]
+        if len(set(names)) != len(names):
+            raise ValueError("node names must be unique")
+        return nodes
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        layout = self.shard_layout
+        if self.encore_shard_group >= layout.group_count:
+            raise _FieldProblemError(
+                "encore_shard_group",
+                f"must be below the number of shard groups ({layout.group_count})",
+            )
+        if self.encore_queue is QueueBackend.SQS:
+            urls = self.encore_sqs_queue_urls
+            if len(urls) != layout.group_count:
+                raise _FieldProblemError(
+                    "encore_sqs_queue_urls",
+                    f"ENCORE_QUEUE=sqs needs one queue URL per shard group: expected "
+                    f"{layout.group_count}, got {len(urls)}",
+                )
+            if any(not u.endswith(".fifo") for u in urls):
+                raise _FieldProblemError("encore_sqs_queue_urls", "queues must be FIFO (.fifo)")
+        return self
+
+    @property
+    def shard_layout(self) -> ShardLayout:
+        return ShardLayout(self.shard_count, self.shards_per_group)
+
+    @property
+    def sandbox(self) -> bool:
+        """True when no bot token is configured: run against the built-in simulators."""
+        return self.discord_bot_token is None
+
+
+class _FieldProblemError(ValueError):
+    """A cross-field problem that still belongs to one variable."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(problem)
+        self.field = field
+        self.problem = problem
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment (plus explicit overrides), or raise SettingsError."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        cause = error.get("ctx", {}).get("error")
+        if isinstance(cause, _FieldProblemError):
+            raise SettingsError(cause.field.upper(), cause.problem) from None
+        location = error.get("loc") or ("settings",)
+        message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+        detail = " (at " + ".".join(str(p) for p in location[1:]) + ")" if len(location) > 1 else ""
+        raise SettingsError(str(location[0]).upper(), f"{message}{detail}") from None

@@ -1,0 +1,207 @@
+"""The sandbox: Encore's front and fleet, the Discord and Lavalink simulators and the in-process
+queue, all in one process -- what ``make run`` starts on a machine without Discord credentials.
+
+A simulated listener sits in a simulated voice channel; :meth:`Sandbox.run_command` types a slash
+command the way Discord's client shows it (``/play query:never gonna give you up``), sends it
+through the simulator exactly as Discord would (signed, to the front's HTTP endpoint), waits for the
+fleet to edit the reply, and reports the reply and the player state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Final, Self, cast
+
+import uvicorn
+import wavelink
+
+from audio_fleet.formatting import duration
+from audio_fleet.service import AudioFleet
+from encore.command_line import parse_command_line
+from encore.commands import CATALOGUE, OptionType
+from encore.errors import CommandLineError
+from encore.queue.memory import InMemoryQueue
+from encore.settings import Settings, load_settings
+from encore.simulators.discord import DiscordSimulator
+from encore.simulators.lavalink import LavalinkSimulator
+from interactions.app import create_app
+from interactions.bootstrap import build_core
+
+__all__ = ["CommandOutcome", "Sandbox"]
+
+REPLY_TIMEOUT_S: Final = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class CommandOutcome:
+    """What the simulated user saw for one command."""
+
+    line: str
+    initial: str
+    final: str | None
+    ephemeral: bool = False
+
+    @property
+    def answered(self) -> bool:
+        return self.final is not None
+
+
+def _free_socket(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)  # connections wait in the backlog until uvicorn starts accepting
+    return sock
+
+
+class Sandbox:
+    def __init__(self, *, front_port: int = 0, playback_speed: float = 1.0) -> None:
+        self.discord = DiscordSimulator()
+        self.lavalink = LavalinkSimulator(playback_speed=playback_speed, player_update_interval=1.0)
+        self._front_port = front_port
+        self._server: uvicorn.Server | None = None
+        self._server_task: asyncio.Task[None] | None = None
+        self.fleet: AudioFleet | None = None
+        self.guild_id = 0
+        self.voice_channel_id = 0
+        self.text_channel_id = 0
+        self.user_id = 0
+        self.front_url = ""
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def settings(self) -> Settings:
+        return load_settings(
+            discord_application_id=self.discord.application_id,
+            discord_public_key=self.discord.public_key_hex,
+            discord_bot_token=self.discord.bot_token,
+            discord_api_base=self.discord.api_base,
+            discord_gateway_url=self.discord.gateway_url,
+            lavalink_nodes=[
+                {"name": "sandbox", "uri": self.lavalink.uri, "password": self.lavalink.password}
+            ],
+            encore_queue="memory",
+            shard_count=1,
+            shards_per_group=1,
+            encore_shard_group=0,
+        )
+
+    async def start(self) -> None:
+        await self.discord.start()
+        await self.lavalink.start()
+        guild = self.discord.add_guild(name="Encore Sandbox")
+        self.guild_id = guild.id
+        self.text_channel_id = self.discord.add_text_channel(guild.id, name="music")
+        self.voice_channel_id = self.discord.add_voice_channel(guild.id, name="Lounge")
+        self.user_id = self.discord.add_member(guild.id, username="you").id
+        await self.discord.set_voice_state(guild.id, self.user_id, self.voice_channel_id)
+
+        settings = self.settings()
+        queue = InMemoryQueue(settings.shard_layout)
+        app = create_app(build_core(settings, queue))
+        sock = _free_socket("127.0.0.1", self._front_port)
+        config = uvicorn.Config(app, log_level="warning", lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._server_task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        port = sock.getsockname()[1]
+        self.front_url = f"http://127.0.0.1:{port}/interactions"
+        self.discord.interactions_url = self.front_url
+
+        self.fleet = AudioFleet(
+            settings,
+            queue.source(0),
+            guild_ready_timeout=0.1,
+            identify_delay_s=0.0,
+            wait_seconds=1.0,
+        )
+        await self.fleet.start()
+
+    async def close(self) -> None:
+        if self.fleet is not None:
+            await self.fleet.close()
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._server_task is not None:
+            await self._server_task
+        await self.lavalink.close()
+        await self.discord.close()
+
+    async def set_listening(self, in_voice: bool) -> None:
+        """Move the simulated user into the voice channel, or out of voice."""
+        channel = self.voice_channel_id if in_voice else None
+        await self.discord.set_voice_state(self.guild_id, self.user_id, channel)
+
+    async def run_command(self, line: str, timeout: float = REPLY_TIMEOUT_S) -> CommandOutcome:
+        """Type ``line`` as the simulated user; return what they saw once the bot answered."""
+        typed = parse_command_line(line, CATALOGUE)
+        spec = CATALOGUE[typed.name]
+        options: list[dict[str, Any]] = []
+        for name, raw in typed.options.items():
+            option = spec.option(name)
+            assert option is not None
+            options.append({"name": name, "type": int(option.type), "value": _typed(option.type, raw)})
+        exchange = await self.discord.send_slash_command(
+            self.guild_id, self.text_channel_id, self.user_id, typed.name, options
+        )
+        body = exchange.body or {}
+        kind = body.get("type")
+        data = body.get("data") or {}
+        if exchange.failed or kind not in (4, 5):
+            return CommandOutcome(line, f"The application did not respond (HTTP {exchange.status})", None)
+        if kind == 4:
+            content = str(data.get("content", ""))
+            return CommandOutcome(line, content, content, ephemeral=bool(data.get("flags", 0) & 64))
+        try:
+            message = await self.discord.wait_for_original_edit(exchange.token, timeout=timeout)
+        except TimeoutError:
+            return CommandOutcome(line, "Encore is thinking…", None)
+        return CommandOutcome(line, "Encore is thinking…", str(message.get("content", "")))
+
+    def player_state(self) -> str:
+        """One line describing what the guild's player is doing, as Lavalink and the fleet see it."""
+        player = self.lavalink.player(self.guild_id)
+        if player is None or player.track is None:
+            return "⏹ nothing playing"
+        info = player.track["info"]
+        position = duration(int(player.position))
+        length = duration(int(info["length"]), is_stream=bool(info["isStream"]))
+        state = "⏸" if player.paused else "▶"
+        line = f"{state} {info['title']} — {info['author']} [{position} / {length}] volume {player.volume}"
+        queued = self._queued_titles()
+        if queued:
+            line += " · up next: " + ", ".join(queued[:3]) + (" …" if len(queued) > 3 else "")
+        return line
+
+    def _queued_titles(self) -> list[str]:
+        if self.fleet is None:
+            return []
+        guild = self.fleet.client.get_guild(self.guild_id)
+        voice = cast(wavelink.Player | None, guild.voice_client if guild else None)
+        return [track.title for track in voice.queue] if voice is not None else []
+
+
+def _typed(kind: OptionType, raw: str) -> str | int | float | bool:
+    """Convert a typed value the way Discord's client would before sending it."""
+    try:
+        if kind is OptionType.INTEGER:
+            return int(raw)
+        if kind is OptionType.NUMBER:
+            return float(raw)
+    except ValueError:
+        raise CommandLineError(f"{raw!r} is not a number") from None
+    if kind is OptionType.BOOLEAN:
+        return raw.strip().lower() in {"true", "yes", "1", "on"}
+    return raw

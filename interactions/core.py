@@ -1,0 +1,140 @@
+"""The interactions core: verified bytes in, a Discord callback response out.
+
+:meth:`InteractionsCore.handle` is framework-free (the FastAPI route, the Lambda handler and the tests
+all call it with the raw body and the two signature headers). It answers PING with PONG, answers
+what it can by itself, and for a command that needs audio writes the envelope to the queue *before*
+answering "deferred" -- if the write fails, the user gets an ephemeral error instead of silence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from pydantic import ValidationError
+
+from encore.commands import CATALOGUE, CommandSpec, validate_options
+from encore.envelope import CommandEnvelope, EntitlementRef
+from encore.errors import QueueError
+from encore.queue import CommandQueue
+from interactions import responses
+from interactions.payload import Interaction, InteractionType
+from interactions.signature import InvalidSignatureError, SignatureVerifier
+
+__all__ = ["FrontResponse", "InteractionsCore"]
+
+log = logging.getLogger(__name__)
+
+#: Discord drops an interaction not answered within 3 s; leave room for the network and the answer.
+QUEUE_DEADLINE_S: Final = 2.0
+
+MSG_GUILD_ONLY: Final = "Encore's commands work in a server, not in direct messages."
+MSG_UNKNOWN_COMMAND: Final = "I don't know that command. Try `/play`."
+MSG_NOT_YET: Final = "That action isn't available yet."
+MSG_QUEUE_DOWN: Final = (
+    "Sorry, I couldn't take that command right now: the music service is busy. "
+    "Please try again in a few seconds."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FrontResponse:
+    """An HTTP status and JSON body to send back to Discord."""
+
+    status: int
+    body: dict[str, Any]
+
+
+def _problem(status: int, error: str) -> FrontResponse:
+    return FrontResponse(status, {"error": error})
+
+
+class InteractionsCore:
+    def __init__(
+        self,
+        verifier: SignatureVerifier,
+        queue: CommandQueue,
+        *,
+        catalogue: Mapping[str, CommandSpec] = CATALOGUE,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        queue_deadline_s: float = QUEUE_DEADLINE_S,
+    ) -> None:
+        self._queue_deadline_s = queue_deadline_s
+        self._verifier = verifier
+        self._queue = queue
+        self._catalogue = catalogue
+        self._clock = clock
+
+    async def handle(self, body: bytes, signature: str | None, timestamp: str | None) -> FrontResponse:
+        try:
+            self._verifier.verify(body, signature, timestamp)
+        except InvalidSignatureError as exc:
+            return _problem(401, exc.reason)
+        try:
+            raw = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return _problem(400, "body is not valid JSON")
+        if not isinstance(raw, dict):
+            return _problem(400, "body must be a JSON object")
+        try:
+            interaction = Interaction.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+            return _problem(400, f"invalid interaction: {where}: {first['msg']}")
+        return FrontResponse(200, await self._answer(interaction))
+
+    async def _answer(self, interaction: Interaction) -> dict[str, Any]:
+        match interaction.type:
+            case InteractionType.PING:
+                return responses.pong()
+            case InteractionType.APPLICATION_COMMAND:
+                return await self._command(interaction)
+            case InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE:
+                return responses.autocomplete([])
+            case _:
+                return responses.ephemeral(MSG_NOT_YET)
+
+    async def _command(self, interaction: Interaction) -> dict[str, Any]:
+        data = interaction.data
+        spec = self._catalogue.get(data.name) if data is not None else None
+        if data is None or spec is None:
+            return responses.ephemeral(MSG_UNKNOWN_COMMAND)
+        user = interaction.invoking_user
+        if interaction.guild_id is None or interaction.channel_id is None or user is None:
+            return responses.ephemeral(MSG_GUILD_ONLY)
+        try:
+            options = validate_options(spec, {o.name: o.value for o in data.options})
+        except ValueError as exc:
+            return responses.ephemeral(str(exc))
+        member = interaction.member
+        envelope = CommandEnvelope(
+            interaction_id=interaction.id,
+            interaction_token=interaction.token,
+            application_id=interaction.application_id,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            user_id=user.id,
+            locale=interaction.locale or "en-US",
+            guild_locale=interaction.guild_locale,
+            command=spec.name,
+            options=options,
+            member_permissions=member.permissions if member else 0,
+            member_roles=member.roles if member else (),
+            entitlements=tuple(
+                EntitlementRef.model_validate(e.model_dump()) for e in interaction.entitlements
+            ),
+            received_at=self._clock(),
+        )
+        try:
+            async with asyncio.timeout(self._queue_deadline_s):
+                await self._queue.send(envelope)
+        except (QueueError, TimeoutError):
+            log.exception("queue write failed for interaction %s", interaction.id)
+            return responses.ephemeral(MSG_QUEUE_DOWN)
+        return responses.deferred()

@@ -1,0 +1,96 @@
+"""Wire types of the interaction payloads Discord POSTs (only the fields Encore reads).
+
+Parsing is strict about what Encore relies on (ids are snowflakes, ``type`` is known) and ignores
+everything else, so a new Discord field never breaks the front.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+__all__ = [
+    "CommandData",
+    "CommandOption",
+    "Interaction",
+    "InteractionType",
+    "Member",
+    "User",
+]
+
+
+def _snowflake(value: Any) -> Any:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 20:
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError("must be a snowflake")
+
+
+Snowflake = Annotated[int, BeforeValidator(_snowflake), Field(gt=0, lt=2**64)]
+
+
+class InteractionType(IntEnum):
+    PING = 1
+    APPLICATION_COMMAND = 2
+    MESSAGE_COMPONENT = 3
+    APPLICATION_COMMAND_AUTOCOMPLETE = 4
+    MODAL_SUBMIT = 5
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class User(_Wire):
+    id: Snowflake
+    username: str = ""
+
+
+class Member(_Wire):
+    user: User
+    roles: tuple[Snowflake, ...] = ()
+    permissions: Annotated[int, BeforeValidator(lambda v: int(v) if isinstance(v, str) else v)] = 0
+
+
+class CommandOption(_Wire):
+    name: str = Field(max_length=32)
+    type: int
+    value: str | int | float | bool | None = None
+    focused: bool = False
+    options: tuple[CommandOption, ...] = ()
+
+
+class CommandData(_Wire):
+    id: Snowflake | None = None
+    name: str = Field(max_length=32)
+    type: int = 1
+    options: tuple[CommandOption, ...] = ()
+
+
+class Entitlement(_Wire):
+    id: Snowflake
+    sku_id: Snowflake
+    ends_at: str | None = None
+
+
+class Interaction(_Wire):
+    id: Snowflake
+    application_id: Snowflake
+    type: InteractionType
+    token: str = Field(min_length=1, max_length=500)
+    version: int = 1
+    data: CommandData | None = None
+    guild_id: Snowflake | None = None
+    channel_id: Snowflake | None = None
+    member: Member | None = None
+    user: User | None = None
+    locale: str | None = Field(default=None, max_length=16)
+    guild_locale: str | None = Field(default=None, max_length=16)
+    entitlements: tuple[Entitlement, ...] = ()
+
+    @property
+    def invoking_user(self) -> User | None:
+        return self.member.user if self.member is not None else self.user
