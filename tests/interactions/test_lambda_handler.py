@@ -1,0 +1,59 @@
+"""The Lambda entry point answers API Gateway HTTP API (v2) events like the HTTP server does."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from interactions import lambda_handler
+from tests.signing import DiscordSigner, encode, play_interaction
+
+EVENTS = Path(__file__).parent.parent / "events"
+
+
+def event_for(body: bytes, headers: dict[str, str], *, base64_body: bool = False) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / "apigw_v2_interactions_post.json").read_text())
+    event["headers"]["x-signature-ed25519"] = headers["X-Signature-Ed25519"]
+    event["headers"]["x-signature-timestamp"] = headers["X-Signature-Timestamp"]
+    event["headers"]["content-length"] = str(len(body))
+    event["body"] = base64.b64encode(body).decode() if base64_body else body.decode()
+    event["isBase64Encoded"] = base64_body
+    return event
+
+
+class LambdaContext:
+    function_name = "encore-interactions"
+    aws_request_id = "req-1"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:encore-interactions"
+
+
+@pytest.fixture
+def configured(monkeypatch: pytest.MonkeyPatch, signer: DiscordSigner) -> None:
+    monkeypatch.setenv("DISCORD_PUBLIC_KEY", signer.public_key_hex)
+    monkeypatch.setattr(lambda_handler, "_adapter", None)
+
+
+@pytest.mark.usefixtures("configured")
+@pytest.mark.parametrize("base64_body", [False, True])  # API Gateway may base64 the body
+def test_signed_play_is_deferred(signer: DiscordSigner, base64_body: bool) -> None:
+    body = encode(play_interaction())
+    result = lambda_handler.handler(event_for(body, signer.headers(body), base64_body=base64_body), LambdaContext())
+    assert result["statusCode"] == 200
+    assert json.loads(result["body"]) == {"type": 5}
+
+
+@pytest.mark.usefixtures("configured")
+def test_bad_signature_is_401_and_app_is_built_once(signer: DiscordSigner) -> None:
+    body = encode(play_interaction())
+    headers = DiscordSigner().headers(body)
+    first = lambda_handler.handler(event_for(body, headers), LambdaContext())
+    adapter = lambda_handler._adapter
+    second = lambda_handler.handler(event_for(body, headers), LambdaContext())
+    assert first["statusCode"] == second["statusCode"] == 401
+    assert json.loads(first["body"]) == {"error": "invalid signature"}
+    assert lambda_handler._adapter is adapter  # warm invocations reuse the container's app
