@@ -23,6 +23,7 @@ from audio_fleet.service import AudioFleet
 from encore.command_line import parse_command_line
 from encore.commands import CATALOGUE, OptionType
 from encore.errors import CommandLineError
+from encore.queue import CommandQueue, CommandSource
 from encore.queue.memory import InMemoryQueue
 from encore.settings import Settings, load_settings
 from encore.simulators.discord import DiscordSimulator
@@ -58,7 +59,19 @@ def _free_socket(host: str, port: int) -> socket.socket:
 
 
 class Sandbox:
-    def __init__(self, *, front_port: int = 0, playback_speed: float = 1.0) -> None:
+    def __init__(
+        self,
+        *,
+        front_port: int = 0,
+        playback_speed: float = 1.0,
+        queue: CommandQueue | None = None,
+        source: CommandSource | None = None,
+    ) -> None:
+        """``queue``/``source`` replace the in-process queue (tests pass the SQS adapter on moto)."""
+        if (queue is None) != (source is None):
+            raise ValueError("give both queue and source, or neither")
+        self._queue = queue
+        self._source = source
         self.discord = DiscordSimulator()
         self.lavalink = LavalinkSimulator(playback_speed=playback_speed, player_update_interval=1.0)
         self._front_port = front_port
@@ -110,8 +123,10 @@ class Sandbox:
         await self.discord.set_voice_state(guild.id, self.user_id, self.voice_channel_id)
 
         settings = self.settings()
-        queue = InMemoryQueue(settings.shard_layout)
-        app = create_app(build_core(settings, queue))
+        if self._queue is None or self._source is None:
+            memory = InMemoryQueue(settings.shard_layout)
+            self._queue, self._source = memory, memory.source(0)
+        app = create_app(build_core(settings, self._queue))
         sock = _free_socket("127.0.0.1", self._front_port)
         config = uvicorn.Config(app, log_level="warning", lifespan="off")
         self._server = uvicorn.Server(config)
@@ -122,7 +137,7 @@ class Sandbox:
 
         self.fleet = AudioFleet(
             settings,
-            queue.source(0),
+            self._source,
             guild_ready_timeout=0.1,
             identify_delay_s=0.0,
             wait_seconds=1.0,
