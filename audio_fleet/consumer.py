@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from audio_fleet.replies import InteractionReplies, ReplyGoneError
+from audio_fleet.replies import InteractionReplies, ReplyGoneError, ReplyNotReadyError
 from encore.envelope import CommandEnvelope
 from encore.errors import EnvelopeError, QueueError
 from encore.queue import CommandSource, ReceivedMessage
@@ -26,6 +26,10 @@ __all__ = ["CommandConsumer", "CommandHandler"]
 log = logging.getLogger(__name__)
 
 CommandHandler = Callable[[CommandEnvelope], Awaitable[str]]
+
+#: How long after the interaction the fleet keeps waiting for Discord to record the deferral
+#: (Discord's 3 s acknowledgement deadline, plus clock skew between the front and the fleet).
+ACK_GRACE: Final = timedelta(seconds=5)
 
 MSG_INTERNAL_ERROR: Final = "Something went wrong while doing that. Please try again."
 MSG_UNKNOWN_COMMAND: Final = "This version of Encore can't do that yet."
@@ -102,7 +106,7 @@ class CommandConsumer:
             return
         content = await self._carry_out(envelope)
         try:
-            await self._replies.edit_original(envelope.application_id, envelope.interaction_token, content)
+            await self._reply(envelope, content)
         except ReplyGoneError:
             log.warning("interaction %s: reply token no longer valid", envelope.interaction_id)
             self.expired += 1
@@ -115,6 +119,22 @@ class CommandConsumer:
         else:
             self.completed += 1
         await self._ack(message)
+
+    async def _reply(self, envelope: CommandEnvelope, content: str) -> None:
+        """Edit @original, waiting for Discord to record the deferral if we got here first."""
+        delay = 0.1
+        while True:
+            try:
+                await self._replies.edit_original(
+                    envelope.application_id, envelope.interaction_token, content
+                )
+                return
+            except ReplyNotReadyError as exc:
+                if self._clock() - envelope.received_at > ACK_GRACE:
+                    # Discord would have had the deferral by now: the interaction failed.
+                    raise ReplyGoneError("the interaction was never acknowledged") from exc
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
 
     async def _carry_out(self, envelope: CommandEnvelope) -> str:
         handler = self._handlers.get(envelope.command)

@@ -14,20 +14,39 @@ import aiohttp
 import discord
 from discord.webhook.async_ import async_context
 
-__all__ = ["NO_MENTIONS", "InteractionReplies", "ReplyGoneError", "WebhookReplies"]
+__all__ = [
+    "NO_MENTIONS",
+    "InteractionReplies",
+    "ReplyGoneError",
+    "ReplyNotReadyError",
+    "WebhookReplies",
+]
 
 log = logging.getLogger(__name__)
 
 NO_MENTIONS: Final[dict[str, Any]] = {"parse": []}
+#: Discord's JSON error code for "Unknown Message": @original does not exist yet.
+UNKNOWN_MESSAGE: Final = 10008
 
 
 class ReplyGoneError(Exception):
     """The interaction's token is no longer valid (expired, or the interaction failed)."""
 
 
+class ReplyNotReadyError(Exception):
+    """Discord has not yet recorded the front's deferral, so @original does not exist yet.
+
+    The front queues a command *before* answering Discord, so a fast fleet can get here first.
+    """
+
+
 class InteractionReplies(Protocol):
     async def edit_original(self, application_id: int, token: str, content: str) -> None:
-        """Replace the deferred reply's content; raise ReplyGoneError if the token is dead."""
+        """Replace the deferred reply's content.
+
+        Raises ReplyNotReadyError while Discord has not seen the deferral yet, and ReplyGoneError
+        when the token is dead (expired, or the interaction failed).
+        """
         ...
 
 
@@ -44,7 +63,11 @@ class WebhookReplies:
                 session=self._session,
                 payload={"content": content, "allowed_mentions": NO_MENTIONS},
             )
-        except (discord.NotFound, discord.Forbidden) as exc:
+        except discord.NotFound as exc:
+            if exc.code == UNKNOWN_MESSAGE:
+                raise ReplyNotReadyError(str(exc)) from exc
+            raise ReplyGoneError(str(exc)) from exc
+        except discord.Forbidden as exc:
             raise ReplyGoneError(str(exc)) from exc
         except discord.HTTPException as exc:
             if exc.status == 401:

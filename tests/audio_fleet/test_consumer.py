@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from audio_fleet.consumer import MSG_INTERNAL_ERROR, CommandConsumer
-from audio_fleet.replies import ReplyGoneError
+from audio_fleet.replies import ReplyGoneError, ReplyNotReadyError
 from encore.envelope import CommandEnvelope
 from encore.queue.memory import InMemoryQueue, _Message
 from encore.routing import ShardLayout
@@ -39,8 +39,14 @@ class RecordingReplies:
         self.sent: list[tuple[str, str]] = []
         self.gone: set[str] = set()
         self.failures = 0
+        self.not_ready = 0
+        self.attempts = 0
 
     async def edit_original(self, application_id: int, token: str, content: str) -> None:
+        self.attempts += 1
+        if self.not_ready:
+            self.not_ready -= 1
+            raise ReplyNotReadyError("Unknown Message")
         if token in self.gone:
             raise ReplyGoneError("Unknown Webhook")
         if self.failures:
@@ -51,7 +57,7 @@ class RecordingReplies:
 
 class Harness:
     def __init__(self) -> None:
-        self.queue = InMemoryQueue(ShardLayout(), visibility_timeout=0.2)
+        self.queue = InMemoryQueue(ShardLayout(), visibility_timeout=1.0)
         self.replies = RecordingReplies()
         self.log: list[str] = []
         self.stop = asyncio.Event()
@@ -154,3 +160,21 @@ async def test_undecodable_message_is_left_for_the_dead_letter_queue(harness: Ha
     await harness.run_until(1)
     assert harness.consumer.failed >= 1
     assert harness.queue.depth(0) == 1  # still there, for the redrive policy
+
+
+async def test_reply_waits_for_discord_to_record_the_deferral(harness: Harness) -> None:
+    # The front queues before it answers Discord, so a fast fleet can reach @original first.
+    harness.replies.not_ready = 2
+    await harness.queue.send(envelope(1, query="fast"))
+    await harness.run_until(1)
+    assert harness.replies.sent == [("token-1", "Now playing fast")]
+    assert harness.replies.attempts == 3
+
+
+async def test_deferral_that_never_came_is_given_up(harness: Harness) -> None:
+    harness.replies.not_ready = 100
+    await harness.queue.send(envelope(1, age_s=6))  # past Discord's 3 s deadline and our grace
+    await harness.run_until(1)
+    assert harness.replies.sent == []
+    assert harness.replies.attempts == 1
+    assert harness.queue.depth(0) == 0  # nobody left to answer: not redelivered forever

@@ -36,7 +36,7 @@ async def test_play_reaches_lavalink_and_edits_the_reply(stack: Sandbox) -> None
 
     # The bot joined the listener's channel over the gateway (op 4 on the guild's shard).
     op4 = [f for f in stack.discord.gateway_log if f.direction == "in" and f.op == 4]
-    assert op4 and op4[0].d["channel_id"] == str(stack.voice_channel_id)
+    assert op4 and int(op4[0].d["channel_id"]) == stack.voice_channel_id
 
 
 async def test_second_play_is_queued(stack: Sandbox) -> None:
