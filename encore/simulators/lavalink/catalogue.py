@@ -47,6 +47,9 @@ _YOUTUBE_HOSTS: Final = frozenset(
 )
 
 
+_PUNCTUATION: Final = "\"'.,:;!?()[]{}-"
+
+
 @dataclass(frozen=True, slots=True)
 class CatalogueTrack:
     """One track the simulated node can load."""
@@ -160,8 +163,11 @@ class Catalogue:
     def search(
         self, terms: str, *, source: str | None = None, limit: int = SEARCH_LIMIT
     ) -> list[CatalogueTrack]:
-        """Tracks whose title + author contain every word of ``terms``, best match first."""
-        words = terms.casefold().split()
+        """Tracks whose title + author contain every word of ``terms``, best match first.
+
+        Punctuation around words is ignored, as search engines do ("daft punk: one more time").
+        """
+        words = [w for w in (raw.strip(_PUNCTUATION) for raw in terms.casefold().split()) if w]
         if not words:
             return []
         phrase = " ".join(words)
