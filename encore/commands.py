@@ -7,6 +7,7 @@ the front alone. :func:`validate_options` checks an interaction's options agains
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -132,7 +133,7 @@ def _check_value(option: OptionSpec, value: object) -> OptionValue:
         if not isinstance(value, bool):
             raise ValueError(f"`{option.name}` must be true or false.")
         return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValueError(f"`{option.name}` must be a number.")
     if option.type is OptionType.INTEGER and not float(value).is_integer():
         raise ValueError(f"`{option.name}` must be a whole number.")

@@ -38,7 +38,7 @@ class EntitlementRef(BaseModel):
 class CommandEnvelope(BaseModel):
     """One user command, as received by the front, for the fleet to carry out."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     version: Literal[1] = ENVELOPE_VERSION
     interaction_id: Snowflake

@@ -22,11 +22,13 @@ async def test_play_reaches_lavalink_and_edits_the_reply(stack: Sandbox) -> None
     voice = [r for r in lavalink.matching("PATCH", "/players/") if (r.json or {}).get("voice")]
     assert voice, "wavelink never sent the voice state to Lavalink"
     assert voice[0].json["voice"]["channelId"] == str(stack.voice_channel_id)
-    assert voice[0].json["voice"]["token"] and voice[0].json["voice"]["endpoint"]
+    assert voice[0].json["voice"]["token"]
+    assert voice[0].json["voice"]["endpoint"]
     plays = [r for r in lavalink.matching("PATCH", "/players/") if (r.json or {}).get("track")]
     assert plays, "no play was sent to Lavalink"
     player = stack.lavalink.player(stack.guild_id)
-    assert player is not None and player.track is not None
+    assert player is not None
+    assert player.track is not None
     assert player.track["info"]["title"] == "Never Gonna Give You Up"
 
     edits = [r for r in stack.discord.requests.all() if is_original_edit(r)]
@@ -36,13 +38,15 @@ async def test_play_reaches_lavalink_and_edits_the_reply(stack: Sandbox) -> None
 
     # The bot joined the listener's channel over the gateway (op 4 on the guild's shard).
     op4 = [f for f in stack.discord.gateway_log if f.direction == "in" and f.op == 4]
-    assert op4 and int(op4[0].d["channel_id"]) == stack.voice_channel_id
+    assert op4
+    assert int(op4[0].d["channel_id"]) == stack.voice_channel_id
 
 
 async def test_second_play_is_queued(stack: Sandbox) -> None:
     first = await stack.run_command("/play query:never gonna give you up")
     second = await stack.run_command("/play query:daft punk one more time")
-    assert first.final is not None and first.final.startswith("Now playing")
+    assert first.final is not None
+    assert first.final.startswith("Now playing")
     assert second.final is not None
     assert second.final.startswith("Queued **One More Time** by Daft Punk")
     assert "position 1" in second.final

@@ -40,12 +40,13 @@ def test_play_query_is_trimmed() -> None:
         (VOLUME, {"level": "loud"}, "must be a number"),
         (FLAGS, {"on": "yes"}, "true or false"),
         (FLAGS, {"speed": 2.5}, "at most 2"),
+        (FLAGS, {"speed": float("-inf")}, "must be a number"),  # json.loads accepts -Infinity
     ],
 )
 def test_bad_options_get_a_message_for_the_user(
     spec: CommandSpec, options: dict[str, object], says: str
 ) -> None:
-    with pytest.raises(ValueError, match="`|/") as caught:
+    with pytest.raises(ValueError, match=r"`|/") as caught:
         validate_options(spec, options)
     assert says in str(caught.value)
 

@@ -14,7 +14,7 @@ from encore.errors import EnvelopeError
 
 snowflakes = st.integers(min_value=1, max_value=2**64 - 1)
 option_values = st.one_of(
-    st.text(max_size=50), st.integers(-(2**53), 2**53), st.booleans(), st.floats(allow_nan=False)
+    st.text(max_size=50), st.integers(-(2**53), 2**53), st.booleans(), st.floats(allow_nan=False, allow_infinity=False)
 )
 
 
@@ -86,3 +86,10 @@ def test_token_expires_after_fifteen_minutes() -> None:
     envelope = make()
     assert not envelope.token_expired(envelope.received_at + timedelta(minutes=14, seconds=59))
     assert envelope.token_expired(envelope.received_at + timedelta(minutes=15))
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan")])
+def test_non_finite_numbers_cannot_enter_the_queue(value: float) -> None:
+    # JSON has no infinity: it would come out of the queue as null and fail there instead.
+    with pytest.raises(ValueError, match="finite"):
+        make(options={"speed": value})

@@ -63,9 +63,7 @@ def test_environment_variables_configure_the_real_bot(monkeypatch: pytest.Monkey
 
 
 def test_lavalink_nodes_as_json(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(
-        "LAVALINK_NODES", '[{"name": "main", "uri": "http://lavalink:2333", "password": "x"}]'
-    )
+    monkeypatch.setenv("LAVALINK_NODES", '[{"name": "main", "uri": "http://lavalink:2333", "password": "x"}]')
     assert load_settings().lavalink_nodes[0].uri == "http://lavalink:2333"
 
 
@@ -105,7 +103,7 @@ def test_sqs_needs_one_fifo_queue_per_group(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("SHARD_COUNT", "4")
     monkeypatch.setenv("SHARDS_PER_GROUP", "2")
     monkeypatch.setenv("ENCORE_SQS_QUEUE_URLS", "http://sqs/1/g0.fifo")
-    with pytest.raises(SettingsError, match="ENCORE_SQS_QUEUE_URLS: .*expected 2, got 1"):
+    with pytest.raises(SettingsError, match=r"ENCORE_SQS_QUEUE_URLS: .*expected 2, got 1"):
         load_settings()
     monkeypatch.setenv("ENCORE_SQS_QUEUE_URLS", "http://sqs/1/g0.fifo,http://sqs/1/g1")
     with pytest.raises(SettingsError, match="FIFO"):

@@ -83,9 +83,7 @@ async def test_missing_or_malformed_signature_is_401(
     assert queue.depth(0) == 0
 
 
-async def test_signature_by_another_key_is_401(
-    front: httpx.AsyncClient, queue: InMemoryQueue
-) -> None:
+async def test_signature_by_another_key_is_401(front: httpx.AsyncClient, queue: InMemoryQueue) -> None:
     # Discord's endpoint check sends deliberately bad signatures: they must be refused.
     impostor = DiscordSigner()
     response = await post(front, impostor, play_interaction())
@@ -151,9 +149,7 @@ async def test_slow_queue_is_cut_off_before_discords_deadline(signer: DiscordSig
         async def send(self, envelope: CommandEnvelope) -> None:
             await asyncio.sleep(10)
 
-    core = InteractionsCore(
-        SignatureVerifier(signer.public_key_hex), HangingQueue(), queue_deadline_s=0.05
-    )
+    core = InteractionsCore(SignatureVerifier(signer.public_key_hex), HangingQueue(), queue_deadline_s=0.05)
     body = encode(play_interaction())
     headers = signer.headers(body)
     result = await core.handle(body, headers["X-Signature-Ed25519"], headers["X-Signature-Timestamp"])
@@ -167,7 +163,10 @@ async def test_slow_queue_is_cut_off_before_discords_deadline(signer: DiscordSig
         (lambda p: p.pop("guild_id"), "in a server"),  # a DM
         (lambda p: p["data"].update(name="dance"), "don't know that command"),
         (lambda p: p["data"].update(options=[]), "needs `query`"),
-        (lambda p: p["data"].update(options=[{"name": "query", "type": 3, "value": "x" * 201}]), "too long"),
+        (
+            lambda p: p["data"].update(options=[{"name": "query", "type": 3, "value": "x" * 201}]),
+            "too long",
+        ),
     ],
 )
 async def test_unusable_commands_get_an_ephemeral_message_and_are_not_queued(
@@ -213,7 +212,14 @@ interaction_like = st.fixed_dictionaries(
         "user": json_values,
         "data": st.fixed_dictionaries(
             {"name": st.sampled_from(["play", "x", ""])},
-            optional={"options": st.lists(st.fixed_dictionaries({"name": st.text(max_size=6), "type": st.integers(1, 11), "value": json_values}), max_size=3)},
+            optional={
+                "options": st.lists(
+                    st.fixed_dictionaries(
+                        {"name": st.text(max_size=6), "type": st.integers(1, 11), "value": json_values}
+                    ),
+                    max_size=3,
+                )
+            },
         ),
         "locale": json_values,
         "entitlements": json_values,

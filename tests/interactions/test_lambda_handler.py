@@ -42,7 +42,8 @@ def configured(monkeypatch: pytest.MonkeyPatch, signer: DiscordSigner) -> None:
 @pytest.mark.parametrize("base64_body", [False, True])  # API Gateway may base64 the body
 def test_signed_play_is_deferred(signer: DiscordSigner, base64_body: bool) -> None:
     body = encode(play_interaction())
-    result = lambda_handler.handler(event_for(body, signer.headers(body), base64_body=base64_body), LambdaContext())
+    event = event_for(body, signer.headers(body), base64_body=base64_body)
+    result = lambda_handler.handler(event, LambdaContext())
     assert result["statusCode"] == 200
     assert json.loads(result["body"]) == {"type": 5}
 

@@ -52,9 +52,12 @@ async def test_send_routes_by_group_and_keeps_guild_order(sqs: SQSClient) -> Non
     queue = SqsCommandQueue(sqs, urls, ShardLayout(2, 1))
     await queue.send(envelope(11, guild_id=1 << 22))  # shard 1 → group 1
     await queue.send(envelope(12, guild_id=1 << 22))
-    assert sqs.get_queue_attributes(QueueUrl=urls[0], AttributeNames=["All"])["Attributes"][
-        "ApproximateNumberOfMessages"
-    ] == "0"
+    assert (
+        sqs.get_queue_attributes(QueueUrl=urls[0], AttributeNames=["All"])["Attributes"][
+            "ApproximateNumberOfMessages"
+        ]
+        == "0"
+    )
 
     raw = sqs.receive_message(
         QueueUrl=urls[1],
