@@ -10,14 +10,20 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import discord
 import discord.http
 
 from encore.commands import CATALOGUE
 from encore.discord_api import use_discord_endpoints
-from encore.errors import SettingsError
+from encore.errors import EncoreError, SettingsError
 from encore.settings import Settings
 
-__all__ = ["command_changes", "register_commands"]
+__all__ = ["RegistrationError", "command_changes", "register_commands"]
+
+
+class RegistrationError(EncoreError):
+    """Discord refused to list or replace the commands."""
+
 
 _COMPARED = ("type", "description", "options", "contexts")
 
@@ -62,5 +68,8 @@ async def register_commands(settings: Settings, guild_id: int | None = None) -> 
             await http.bulk_upsert_guild_commands(app_id, guild_id, wanted)
         scope = "globally" if guild_id is None else f"in guild {guild_id}"
         return [*changes, f"registered {len(wanted)} commands {scope}"]
+    except discord.HTTPException as exc:
+        hint = " (is the bot in that guild?)" if guild_id is not None and exc.status == 403 else ""
+        raise RegistrationError(f"Discord refused the commands: {exc}{hint}") from exc
     finally:
         await http.close()
