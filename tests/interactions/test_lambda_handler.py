@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +35,16 @@ class LambdaContext:
 
 
 @pytest.fixture
-def configured(monkeypatch: pytest.MonkeyPatch, signer: DiscordSigner) -> None:
+def configured(monkeypatch: pytest.MonkeyPatch, signer: DiscordSigner) -> Iterator[None]:
     monkeypatch.setenv("DISCORD_PUBLIC_KEY", signer.public_key_hex)
     monkeypatch.setattr(lambda_handler, "_adapter", None)
+    # Mangum runs the app on the thread's event loop (a Lambda container keeps one for its
+    # lifetime); give it one we close, so no loop outlives the test.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield
+    asyncio.set_event_loop(None)
+    loop.close()
 
 
 @pytest.mark.usefixtures("configured")
