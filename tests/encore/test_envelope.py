@@ -14,7 +14,10 @@ from encore.errors import EnvelopeError
 
 snowflakes = st.integers(min_value=1, max_value=2**64 - 1)
 option_values = st.one_of(
-    st.text(max_size=50), st.integers(-(2**53), 2**53), st.booleans(), st.floats(allow_nan=False, allow_infinity=False)
+    st.text(max_size=50),
+    st.integers(-(2**53), 2**53),
+    st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False),
 )
 
 

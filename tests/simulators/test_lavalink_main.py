@@ -24,7 +24,7 @@ async def test_the_simulator_runs_as_its_own_process() -> None:
     )
     try:
         assert process.stdout is not None
-        line = await asyncio.wait_for(process.stdout.readline(), 10.0)
+        line = await asyncio.wait_for(process.stdout.readline(), 60.0)
         uri = line.decode().strip().removeprefix("listening on ")
         assert uri.startswith("http://127.0.0.1:")
         async with aiohttp.ClientSession() as http:
