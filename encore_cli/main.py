@@ -25,7 +25,8 @@ __all__ = ["main"]
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="encore", description="Encore, the Discord music bot platform")
     commands = parser.add_subparsers(dest="action", required=True)
-    commands.add_parser("run", help="sandbox without credentials, else the real bot locally")
+    run = commands.add_parser("run", help="sandbox without credentials, else the real bot locally")
+    run.add_argument("--port", type=int, default=8000, help="port of the front (default 8000)")
     sandbox = commands.add_parser("sandbox", help="everything in one process against the simulators")
     sandbox.add_argument(
         "--command",
@@ -62,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.action == "run":
             if settings.sandbox:
                 return asyncio.run(_sandbox([], 0))
-            return asyncio.run(_local_bot(settings))
+            return asyncio.run(_local_bot(settings, args.port))
         if args.action == "fleet":
             return asyncio.run(_fleet(settings, args.group))
         return asyncio.run(_register(settings, args.guild))
@@ -111,7 +112,7 @@ async def _fleet(settings: Settings, group: int | None) -> int:
     return 0
 
 
-async def _local_bot(settings: Settings) -> int:
+async def _local_bot(settings: Settings, port: int = 8000) -> int:
     """The real bot on one machine: the front on a port you tunnel to, the fleet on the gateway."""
     import uvicorn
 
@@ -122,12 +123,12 @@ async def _local_bot(settings: Settings) -> int:
 
     queue = InMemoryQueue(settings.shard_layout)
     app = create_app(build_core(settings, queue))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=8000, lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off"))
     fleet = AudioFleet(settings, queue.source(settings.encore_shard_group))
     serving = asyncio.create_task(server.serve())
     try:
         await fleet.start()
-        print("front on http://127.0.0.1:8000/interactions: tunnel to it and set it in Discord")
+        print(f"front on http://127.0.0.1:{port}/interactions: tunnel to it and set it in Discord")
         await fleet.wait()
     finally:
         server.should_exit = True
