@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Final
 
 import aiohttp
 import wavelink
@@ -30,6 +31,9 @@ class AudioFleet:
     ``start`` returns once the group's shards are READY and at least one Lavalink node is ready;
     ``close`` stops consuming, finishes in-flight commands, leaves voice and disconnects.
     """
+
+    #: How long ``close`` waits for players to leave voice before giving up on them.
+    LEAVE_TIMEOUT_S: Final = 5.0
 
     def __init__(
         self,
@@ -97,9 +101,11 @@ class AudioFleet:
         consumer_tasks = [t for t in self._tasks if t.get_name() == "fleet-consumer"]
         if consumer_tasks:
             await asyncio.wait(consumer_tasks, timeout=30)
-        for voice_client in list(self.client.voice_clients):
-            with contextlib.suppress(Exception):
-                await voice_client.disconnect(force=True)
+        # Leave voice everywhere, but never hang the shutdown on an unresponsive node or gateway.
+        leaving = [vc.disconnect(force=True) for vc in list(self.client.voice_clients)]
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.LEAVE_TIMEOUT_S):
+                await asyncio.gather(*leaving, return_exceptions=True)
         await close_nodes(self._nodes)
         await self.client.close()
         for task in self._tasks:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 from encore.errors import EncoreError, SettingsError
 from encore.settings import QueueBackend, Settings, load_settings
@@ -106,10 +108,31 @@ async def _fleet(settings: Settings, group: int | None) -> int:
     fleet = AudioFleet(settings, queue.source(chosen), group=chosen)
     try:
         await fleet.start()
-        await fleet.wait()
+        await _until_terminated(fleet.wait())
     finally:
-        await fleet.close()
+        await fleet.close()  # stops consuming, lets in-flight commands finish, disconnects
     return 0
+
+
+async def _until_terminated(work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work`` until it ends or the process gets SIGTERM/SIGINT (ECS stops tasks with SIGTERM)."""
+    loop = asyncio.get_running_loop()
+    terminated = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, terminated.set)
+    running = asyncio.ensure_future(work)
+    waiting = asyncio.ensure_future(terminated.wait())
+    try:
+        await asyncio.wait({running, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        waiting.cancel()
+        if not running.done():
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
+    if running.done() and not running.cancelled():
+        running.result()
 
 
 async def _local_bot(settings: Settings, port: int = 8000) -> int:
@@ -129,7 +152,7 @@ async def _local_bot(settings: Settings, port: int = 8000) -> int:
     try:
         await fleet.start()
         print(f"front on http://127.0.0.1:{port}/interactions: tunnel to it and set it in Discord")
-        await fleet.wait()
+        await _until_terminated(fleet.wait())
     finally:
         server.should_exit = True
         await fleet.close()

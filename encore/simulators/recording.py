@@ -42,14 +42,11 @@ class RequestLog:
     def all(self) -> list[RecordedRequest]:
         return list(self._items)
 
-    def matching(
-        self, method: str | None = None, path_contains: str | None = None
-    ) -> list[RecordedRequest]:
+    def matching(self, method: str | None = None, path_contains: str | None = None) -> list[RecordedRequest]:
         return [
             r
             for r in self._items
-            if (method is None or r.method == method)
-            and (path_contains is None or path_contains in r.path)
+            if (method is None or r.method == method) and (path_contains is None or path_contains in r.path)
         ]
 
     def clear(self) -> None:

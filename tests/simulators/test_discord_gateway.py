@@ -306,7 +306,7 @@ async def test_voice_server_update_faults(
             assert not frames(sim, "out", t="VOICE_SERVER_UPDATE")
 
 
-@pytest.mark.parametrize("fault", ["close_4000", "reconnect_op7", "invalidate_resumable"])
+@pytest.mark.parametrize("fault", ["close_4000", "reconnect_op7", "invalidate_resumable", "tcp_drop"])
 async def test_resumable_faults_make_discord_py_resume(discord_sim: DiscordSimulator, fault: str) -> None:
     sim = discord_sim
     guild = sim.add_guild()
@@ -320,6 +320,8 @@ async def test_resumable_faults_make_discord_py_resume(discord_sim: DiscordSimul
             assert await sim.close_gateway(code=4000) == 1
         elif fault == "reconnect_op7":
             assert await sim.send_reconnect() == 1
+        elif fault == "tcp_drop":
+            assert await sim.drop_gateway() == 1
         else:
             assert await sim.invalidate_session(resumable=True) == 1
         await resumed
@@ -391,7 +393,7 @@ async def test_privileged_intents_are_refused_with_4014(discord_sim: DiscordSimu
 
 
 async def test_privileged_intents_allowed_when_the_app_has_them() -> None:
-    from encore.simulators.discord.gateway import INTENT_GUILD_MEMBERS
+    from encore.simulators.discord.sessions import INTENT_GUILD_MEMBERS
 
     async with DiscordSimulator(allowed_privileged_intents=INTENT_GUILD_MEMBERS) as sim:
         with discord_py_pointed_at(sim):

@@ -43,7 +43,7 @@ async def test_the_simulator_runs_as_a_process_until_sigterm() -> None:
         assert [g["id"] for g in world] == [printed["guild_id"]]
 
         process.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(process.wait(), 10) == 0
+        assert await asyncio.wait_for(process.wait(), 30) == 0
     finally:
         if process.returncode is None:
             process.kill()

@@ -1,0 +1,161 @@
+"""A small JSON control API under ``/_sim`` for driving a simulator running as its own process.
+
+Not part of Discord. Routes (no auth; the simulator listens on loopback):
+
+* ``GET  /_sim/info``                          ids, token, public key, URLs
+* ``GET  /_sim/world``                         guilds with channels, members and voice states
+* ``PUT  /_sim/config``                        ``{"interactions_url": ...}``
+* ``POST /_sim/guilds``                        ``{"name"}`` → ``{"id"}``
+* ``POST /_sim/guilds/{g}/voice-channels``     ``{"name"}`` → ``{"id"}`` (also text-channels)
+* ``POST /_sim/guilds/{g}/members``            ``{"user_id"?, "username"?}`` → ``{"id"}``
+* ``PUT  /_sim/guilds/{g}/voice-states/{u}``   ``{"channel_id": id | null}``
+* ``POST /_sim/interactions/slash``            ``{guild_id, channel_id, user_id, name, options?,
+  locale?}`` → the exchange
+* ``GET  /_sim/interactions/{token}``          ``{original, followups}``
+* ``GET  /_sim/requests``                      the recorded REST requests
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from .payloads import channel_payload, member_payload, voice_state_payload
+
+if TYPE_CHECKING:
+    from .simulator import DiscordSimulator
+
+__all__ = ["control_routes"]
+
+Json = dict[str, Any]
+
+
+def _json(body: Any, status: int = 200) -> web.Response:
+    return web.Response(
+        status=status,
+        body=json.dumps(body, default=str).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+
+
+async def _body(request: web.Request) -> Json:
+    raw = await request.read()
+    data = json.loads(raw) if raw else {}
+    if not isinstance(data, dict):
+        raise web.HTTPBadRequest(text="expected a JSON object")
+    return data
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def control_routes(sim: DiscordSimulator) -> list[web.RouteDef]:
+    """The ``/_sim`` routes bound to ``sim``."""
+
+    async def info(_: web.Request) -> web.Response:
+        return _json(
+            {
+                "application_id": str(sim.application_id),
+                "bot_user_id": str(sim.bot_user_id),
+                "bot_token": sim.bot_token,
+                "public_key": sim.public_key_hex,
+                "api_base": sim.api_base,
+                "gateway_url": sim.gateway_url,
+                "interactions_url": sim.interactions_url,
+            }
+        )
+
+    async def world(_: web.Request) -> web.Response:
+        return _json(
+            [
+                {
+                    "id": str(g.id),
+                    "name": g.name,
+                    "channels": [channel_payload(c) for c in g.channels.values()],
+                    "members": [member_payload(m) for m in g.members.values()],
+                    "voice_states": [voice_state_payload(g, s) for s in g.voice_states.values()],
+                }
+                for g in sim.world.guilds.values()
+            ]
+        )
+
+    async def config(request: web.Request) -> web.Response:
+        data = await _body(request)
+        if "interactions_url" in data:
+            sim.interactions_url = data["interactions_url"]
+        return _json({"interactions_url": sim.interactions_url})
+
+    async def add_guild(request: web.Request) -> web.Response:
+        data = await _body(request)
+        guild = sim.add_guild(str(data.get("name", "Sandbox")), _optional_int(data.get("id")))
+        return _json({"id": str(guild.id)}, 201)
+
+    async def add_voice_channel(request: web.Request) -> web.Response:
+        data = await _body(request)
+        guild_id = int(request.match_info["guild_id"])
+        channel_id = sim.add_voice_channel(guild_id, str(data.get("name", "General")))
+        return _json({"id": str(channel_id)}, 201)
+
+    async def add_text_channel(request: web.Request) -> web.Response:
+        data = await _body(request)
+        guild_id = int(request.match_info["guild_id"])
+        channel_id = sim.add_text_channel(guild_id, str(data.get("name", "general")))
+        return _json({"id": str(channel_id)}, 201)
+
+    async def add_member(request: web.Request) -> web.Response:
+        data = await _body(request)
+        member = sim.add_member(
+            int(request.match_info["guild_id"]),
+            _optional_int(data.get("user_id")),
+            str(data.get("username", "listener")),
+            [int(r) for r in data.get("roles") or []],
+            _optional_int(data.get("permissions")),
+        )
+        return _json({"id": str(member.id)}, 201)
+
+    async def set_voice_state(request: web.Request) -> web.Response:
+        data = await _body(request)
+        guild_id = int(request.match_info["guild_id"])
+        user_id = int(request.match_info["user_id"])
+        await sim.set_voice_state(guild_id, user_id, _optional_int(data.get("channel_id")))
+        return _json(sim.voice_state(guild_id, user_id))
+
+    async def slash(request: web.Request) -> web.Response:
+        data = await _body(request)
+        exchange = await sim.send_slash_command(
+            _optional_int(data.get("guild_id")),
+            int(data["channel_id"]),
+            int(data["user_id"]),
+            str(data["name"]),
+            data.get("options"),
+            str(data.get("locale", "en-US")),
+            float(data.get("timeout", 3.0)),
+        )
+        return _json(dataclasses.asdict(exchange))
+
+    async def interaction(request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        if sim.interaction(token) is None:
+            return _json({"message": "unknown token"}, 404)
+        return _json({"original": sim.original_message(token), "followups": sim.followups(token)})
+
+    async def requests(_: web.Request) -> web.Response:
+        return _json([dataclasses.asdict(r) for r in sim.requests])
+
+    return [
+        web.get("/_sim/info", info),
+        web.get("/_sim/world", world),
+        web.put("/_sim/config", config),
+        web.post("/_sim/guilds", add_guild),
+        web.post("/_sim/guilds/{guild_id}/voice-channels", add_voice_channel),
+        web.post("/_sim/guilds/{guild_id}/text-channels", add_text_channel),
+        web.post("/_sim/guilds/{guild_id}/members", add_member),
+        web.put("/_sim/guilds/{guild_id}/voice-states/{user_id}", set_voice_state),
+        web.post("/_sim/interactions/slash", slash),
+        web.get("/_sim/interactions/{token}", interaction),
+        web.get("/_sim/requests", requests),
+    ]

@@ -1,0 +1,179 @@
+"""The HTTP edge: one aiohttp application serving REST under ``/api/v10``, the gateway at
+``/gateway`` and the simulator's control API under ``/_sim``.
+
+For each REST request, in Discord's order: injected faults (latency, then a 429 or 5xx), route
+matching (404/405), ``Authorization: Bot <token>`` for bot routes (401), the JSON body (400
+50109), rate-limit buckets (429), then the handler. Every answer has ``Content-Type`` exactly
+``application/json`` when it has a body (discord.py ignores JSON labelled with a charset) and
+``Via: 1.1 google`` (discord.py retries a 429 only when ``Via`` is present). Every request is
+recorded in the :class:`~encore.simulators.recording.RequestLog` with the status answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Final
+
+from aiohttp import web
+from multidict import CIMultiDict
+
+from encore.simulators.recording import RecordedRequest, RequestLog
+
+from .errors import RestError
+from .faults import Faults, RestFault
+from .ratelimit import RateDecision, RateLimiter, too_many_requests
+from .rest import RestApi, RestRequest, RestResponse
+
+__all__ = ["API_PREFIX", "RestEdge", "build_app"]
+
+API_PREFIX: Final = "/api/v10"
+_VIA: Final = "1.1 google"
+
+Json = dict[str, Any]
+
+
+def _response(
+    status: int, body: Any, headers: dict[str, str] | None = None, *, via: bool = True
+) -> web.Response:
+    out: CIMultiDict[str] = CIMultiDict(headers or {})
+    if via:
+        out["Via"] = _VIA
+    if body is None:
+        return web.Response(status=status, headers=out)
+    out["Content-Type"] = "application/json"
+    return web.Response(status=status, body=json.dumps(body).encode(), headers=out)
+
+
+class RestEdge:
+    """aiohttp handler for everything under :data:`API_PREFIX`."""
+
+    def __init__(
+        self,
+        *,
+        api: RestApi,
+        faults: Faults,
+        limiter: RateLimiter,
+        log: RequestLog,
+        token: Callable[[], str],
+    ) -> None:
+        self._api = api
+        self._faults = faults
+        self._limiter = limiter
+        self._log = log
+        self._token = token
+        #: 401, 403 and non-``shared`` 429 answers (Discord bans an IP after 10,000 per 10 min).
+        self.invalid_requests = 0
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        body, body_error = await self._read_body(request)
+        response = await self._answer(request, body, body_error)
+        if response.status in (401, 403) or (
+            response.status == 429 and response.headers.get("X-RateLimit-Scope") != "shared"
+        ):
+            self.invalid_requests += 1
+        self._log.append(
+            RecordedRequest(
+                method=request.method,
+                path=request.path,
+                query=dict(request.query),
+                headers=dict(request.headers),
+                json=body,
+                status=response.status,
+            )
+        )
+        return response
+
+    async def _read_body(self, request: web.Request) -> tuple[Any, bool]:
+        """The JSON body (``payload_json`` for multipart) and whether it failed to parse."""
+        if request.content_type == "multipart/form-data":
+            form = await request.post()
+            raw = form.get("payload_json")
+            payload: Any = None
+            if isinstance(raw, str):
+                try:
+                    payload = json.loads(raw)
+                except ValueError:
+                    return None, True
+            files = [v for k, v in form.items() if k.startswith("files[")]
+            if isinstance(payload, dict) and files:
+                payload.setdefault("attachments", [])
+                for index, item in enumerate(files):
+                    name = getattr(item, "filename", f"file{index}")
+                    if not any(a.get("filename") == name for a in payload["attachments"]):
+                        payload["attachments"].append({"id": str(index), "filename": name})
+            return payload, False
+        raw_bytes = await request.read()
+        if not raw_bytes:
+            return None, False
+        try:
+            return json.loads(raw_bytes), False
+        except ValueError:
+            return None, True
+
+    async def _answer(self, request: web.Request, body: Any, body_error: bool) -> web.Response:
+        delay, fault = self._faults.take(request.method, request.path)
+        if delay:
+            await asyncio.sleep(delay)
+        if fault is not None:
+            return self._fault_response(fault)
+        sub_path = request.path[len(API_PREFIX) :] or "/"
+        try:
+            route, params = self._api.match(request.method, sub_path)
+            if route.kind == "bot" and request.headers.get("Authorization") != f"Bot {self._token()}":
+                raise RestError.unauthorized()
+            if body_error:
+                raise RestError.invalid_json()
+        except RestError as exc:
+            return _response(exc.status, exc.body())
+        decision = self._limiter.check(
+            shape=route.shape,
+            major=params.get(route.major, "") if route.major else "",
+            webhook_token=params.get("token") if route.kind == "webhook" else None,
+            bot=route.kind == "bot",
+        )
+        if not decision.allowed:
+            return _response(429, decision.body, decision.headers, via=decision.via)
+        try:
+            result: RestResponse = await self._api.handle(
+                route,
+                RestRequest(
+                    method=request.method,
+                    path=sub_path,
+                    params=params,
+                    query=dict(request.query),
+                    json=body,
+                ),
+            )
+        except RestError as exc:
+            return _response(exc.status, exc.body(), decision.headers)
+        return _response(result.status, result.body, decision.headers)
+
+    @staticmethod
+    def _fault_response(fault: RestFault) -> web.Response:
+        if fault.kind == "rate_limit":
+            decision: RateDecision = too_many_requests(
+                retry_after=fault.retry_after,
+                bucket="global" if fault.is_global else "simulated-fault",
+                limit=1,
+                scope="global" if fault.is_global else fault.scope,
+                is_global=fault.is_global,
+                via=fault.via,
+            )
+            return _response(429, decision.body, decision.headers, via=decision.via)
+        return _response(fault.status, {"message": f"{fault.status}: Server Error", "code": 0})
+
+
+def build_app(
+    *,
+    rest: RestEdge,
+    gateway: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    control: Iterable[web.RouteDef] = (),
+) -> web.Application:
+    app = web.Application()
+    app.router.add_route("*", API_PREFIX + "/{tail:.*}", rest.handle)
+    app.router.add_get("/gateway", gateway)
+    app.router.add_get("/gateway/", gateway)
+    app.add_routes(list(control))
+    return app
