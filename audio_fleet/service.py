@@ -44,7 +44,7 @@ class AudioFleet:
         replies: InteractionReplies | None = None,
         guild_ready_timeout: float = 2.0,
         identify_delay_s: float = 5.0,
-        wait_seconds: float = 20.0,
+        wait_seconds: float | None = None,
     ) -> None:
         if settings.discord_bot_token is None:
             raise SettingsError("DISCORD_BOT_TOKEN", "the fleet needs the bot token")
@@ -53,7 +53,7 @@ class AudioFleet:
         self._settings = settings
         self._source = source
         self._replies = replies
-        self._wait_seconds = wait_seconds
+        self._wait_seconds = settings.encore_queue_wait_seconds if wait_seconds is None else wait_seconds
         self.client = FleetClient(
             settings.shard_layout,
             settings.encore_shard_group if group is None else group,

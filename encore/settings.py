@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     lavalink_nodes: Annotated[list[LavalinkNode], NoDecode] = Field(default_factory=list)
     encore_queue: QueueBackend = QueueBackend.MEMORY
     encore_sqs_queue_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    encore_queue_wait_seconds: int = Field(default=20, ge=0, le=20)
     aws_endpoint_url: str | None = None
     aws_region: str = Field(default="us-east-1", min_length=1)
     shard_count: int = Field(default=1, ge=1, le=100_000)

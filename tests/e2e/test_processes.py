@@ -91,6 +91,7 @@ async def test_serve_and_fleet_processes_share_the_queue(
         LAVALINK_NODES=f"main|{lavalink_sim.uri}|{lavalink_sim.password}",
         ENCORE_QUEUE="sqs",
         ENCORE_SQS_QUEUE_URLS=queue_url,
+        ENCORE_QUEUE_WAIT_SECONDS="2",  # short long-polls: the fleet's shutdown waits for one
         AWS_ENDPOINT_URL=moto_endpoint,
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
