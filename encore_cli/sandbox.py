@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Final, Self, cast
+from typing import Any, Final, cast
 
 import uvicorn
 import wavelink
@@ -23,6 +22,7 @@ from audio_fleet.service import AudioFleet
 from encore.command_line import parse_command_line
 from encore.commands import CATALOGUE, OptionType
 from encore.errors import CommandLineError
+from encore.lifecycle import Startable
 from encore.queue import CommandQueue, CommandSource
 from encore.queue.memory import InMemoryQueue
 from encore.settings import Settings, load_settings
@@ -58,7 +58,7 @@ def _free_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-class Sandbox:
+class Sandbox(Startable):
     def __init__(
         self,
         *,
@@ -83,18 +83,6 @@ class Sandbox:
         self.text_channel_id = 0
         self.user_id = 0
         self.front_url = ""
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     def settings(self) -> Settings:
         return load_settings(

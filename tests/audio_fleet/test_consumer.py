@@ -12,6 +12,7 @@ from audio_fleet.replies import ReplyGoneError, ReplyNotReadyError
 from encore.envelope import CommandEnvelope
 from encore.queue.memory import InMemoryQueue, _Message
 from encore.routing import ShardLayout
+from tests.factories import command_envelope
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -19,16 +20,9 @@ NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 def envelope(
     interaction_id: int, guild_id: int = 1 << 22, query: str = "x", command: str = "play", age_s: int = 0
 ) -> CommandEnvelope:
-    return CommandEnvelope(
-        interaction_id=interaction_id,
-        interaction_token=f"token-{interaction_id}",
-        application_id=1,
-        guild_id=guild_id,
-        channel_id=2,
-        user_id=3,
-        command=command,
-        options={"query": query},
-        received_at=NOW - timedelta(seconds=age_s),
+    received_at = NOW - timedelta(seconds=age_s)
+    return command_envelope(
+        interaction_id, guild_id=guild_id, query=query, command=command, received_at=received_at
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 
 import httpx
 
@@ -13,13 +12,7 @@ from encore.settings import load_settings
 from encore.simulators.discord import DiscordSimulator
 from encore.simulators.lavalink import LavalinkSimulator
 from encore_cli.main import _local_bot
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.ports import free_port
 
 
 async def test_real_bot_mode_answers_a_play() -> None:

@@ -18,12 +18,12 @@ import base64
 import secrets
 import time
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
+from encore.lifecycle import Startable
 from encore.simulators.recording import RequestLog
 
 from .commands import CommandStore
@@ -62,7 +62,7 @@ __all__ = ["DiscordSimulator"]
 Json = dict[str, Any]
 
 
-class DiscordSimulator:
+class DiscordSimulator(Startable):
     """A protocol-faithful Discord (REST v10 + gateway) on ``host:port``.
 
     ``port=0`` picks a free port at :meth:`start`. ``clock`` drives token expiry, session
@@ -172,18 +172,6 @@ class DiscordSimulator:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-
-    async def __aenter__(self) -> DiscordSimulator:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     # -- addresses and identity ----------------------------------------------------------------
     @property

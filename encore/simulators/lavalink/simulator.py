@@ -24,11 +24,11 @@ import socket as socketlib
 import time
 from collections import deque
 from collections.abc import Callable
-from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final
 
 from aiohttp import web
 
+from encore.lifecycle import Startable
 from encore.simulators.lavalink import ops
 from encore.simulators.lavalink.catalogue import Catalogue
 from encore.simulators.lavalink.faults import Faults
@@ -61,7 +61,7 @@ _CLOSE_TIMEOUT: Final = 2.0
 _MiB: Final = 1024 * 1024
 
 
-class LavalinkSimulator:
+class LavalinkSimulator(Startable):
     """A Lavalink v4 node on ``host:port`` that the real wavelink can use."""
 
     def __init__(
@@ -142,18 +142,6 @@ class LavalinkSimulator:
                 await self._ticker
             self._ticker = None
         await self._stop_server(crash=False)
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def _start_server(self) -> None:
         family = socketlib.AF_INET6 if ":" in self.host else socketlib.AF_INET

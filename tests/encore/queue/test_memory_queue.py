@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from encore.envelope import CommandEnvelope
 from encore.errors import QueueError
 from encore.queue.memory import InMemoryQueue
 from encore.routing import ShardLayout
+from tests.factories import command_envelope as envelope
 
 
 class FakeClock:
@@ -18,20 +17,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def envelope(interaction_id: int, guild_id: int = 1 << 22, query: str = "x") -> CommandEnvelope:
-    return CommandEnvelope(
-        interaction_id=interaction_id,
-        interaction_token=f"t{interaction_id}",
-        application_id=1,
-        guild_id=guild_id,
-        channel_id=2,
-        user_id=3,
-        command="play",
-        options={"query": query},
-        received_at=datetime.now(UTC),
-    )
 
 
 def ids(messages: list) -> list[int]:  # type: ignore[type-arg]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pytest
@@ -13,23 +12,10 @@ from encore.envelope import CommandEnvelope
 from encore.errors import QueueError, QueueUnavailableError
 from encore.queue.sqs import SqsCommandQueue, sqs_client
 from encore.routing import ShardLayout
+from tests.factories import command_envelope as envelope
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
-
-
-def envelope(interaction_id: int, guild_id: int) -> CommandEnvelope:
-    return CommandEnvelope(
-        interaction_id=interaction_id,
-        interaction_token="t",
-        application_id=1,
-        guild_id=guild_id,
-        channel_id=2,
-        user_id=3,
-        command="play",
-        options={"query": "x"},
-        received_at=datetime.now(UTC),
-    )
 
 
 @pytest.fixture
