@@ -89,6 +89,10 @@ async def _sandbox(lines: list[str], port: int) -> int:
     from encore_cli.console import interactive, run_commands
     from encore_cli.sandbox import Sandbox
 
+    # The console is the sandbox's interface: keep library chatter (discord.py warns that voice
+    # needs davey and that the app has an interactions URL, both expected here) off it.
+    logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
+    logging.getLogger("discord").setLevel(logging.ERROR)
     async with Sandbox(front_port=port) as sandbox:
         if lines:
             return await run_commands(sandbox, lines, sys.stdout)
