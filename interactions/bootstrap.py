@@ -15,8 +15,10 @@ __all__ = ["build_core", "build_queue"]
 
 def build_queue(settings: Settings) -> CommandQueue:
     if settings.encore_queue is QueueBackend.SQS:
-        client = sqs_client(settings.aws_region, settings.aws_endpoint_url)
-        return SqsCommandQueue(client, settings.encore_sqs_queue_urls, settings.shard_layout)
+        region, endpoint = settings.aws_region, settings.aws_endpoint_url
+        return SqsCommandQueue(
+            lambda: sqs_client(region, endpoint), settings.encore_sqs_queue_urls, settings.shard_layout
+        )
     return InMemoryQueue(settings.shard_layout)
 
 

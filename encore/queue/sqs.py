@@ -5,17 +5,17 @@
 SQS). boto3 is synchronous, so calls run in a worker thread; retries use botocore's ``standard``
 mode and short timeouts, because the front must answer Discord within three seconds.
 ``AWS_ENDPOINT_URL`` is honoured by botocore itself (and passed explicitly when configured).
+
+boto3 is imported, and the client built, on first use: the front's Lambda cold start only pays for it
+when the container's first command needs the queue, not on PING or on the import of this module.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
-
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, cast
 
 from encore.envelope import CommandEnvelope
 from encore.errors import QueueError, QueueUnavailableError
@@ -37,6 +37,9 @@ def sqs_client(
     max_attempts: int = 3,
 ) -> SQSClient:
     """A boto3 SQS client with standard retries and explicit timeouts."""
+    import boto3
+    from botocore.config import Config
+
     config = Config(
         region_name=region,
         connect_timeout=connect_timeout,
@@ -47,6 +50,8 @@ def sqs_client(
 
 
 async def _call(function: Any, **kwargs: Any) -> Any:
+    from botocore.exceptions import BotoCoreError, ClientError
+
     try:
         return await asyncio.to_thread(function, **kwargs)
     except ClientError as exc:
@@ -66,14 +71,27 @@ async def _call(function: Any, **kwargs: Any) -> Any:
 class SqsCommandQueue:
     """The front's side: route each envelope to its shard group's FIFO queue."""
 
-    def __init__(self, client: SQSClient, queue_urls: Sequence[str], layout: ShardLayout) -> None:
+    def __init__(
+        self,
+        client: SQSClient | Callable[[], SQSClient],
+        queue_urls: Sequence[str],
+        layout: ShardLayout,
+    ) -> None:
+        """``client`` is a boto3 SQS client, or a function that builds one when first needed."""
         if len(queue_urls) != layout.group_count:
             raise QueueError(
                 f"need one queue URL per shard group ({layout.group_count}), got {len(queue_urls)}"
             )
-        self._client = client
+        self._client_or_factory = client
         self._urls = tuple(queue_urls)
         self._layout = layout
+
+    @cached_property
+    def _client(self) -> SQSClient:
+        given = self._client_or_factory
+        if hasattr(given, "send_message"):
+            return cast("SQSClient", given)
+        return given()
 
     async def send(self, envelope: CommandEnvelope) -> None:
         url = self._urls[self._layout.group_for_guild(envelope.guild_id)]

@@ -67,3 +67,13 @@ def test_bad_signature_is_401_and_app_is_built_once(signer: DiscordSigner) -> No
     assert first["statusCode"] == second["statusCode"] == 401
     assert json.loads(first["body"]) == {"error": "invalid signature"}
     assert lambda_handler._adapter is adapter  # warm invocations reuse the container's app
+
+
+@pytest.mark.usefixtures("configured")
+def test_health_is_served_by_the_full_app(signer: DiscordSigner) -> None:
+    event = event_for(b"", {"X-Signature-Ed25519": "", "X-Signature-Timestamp": ""})
+    event["routeKey"] = event["requestContext"]["routeKey"] = "GET /health"
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/health"
+    event["requestContext"]["http"]["method"] = "GET"
+    result = lambda_handler.handler(event, LambdaContext())
+    assert (result["statusCode"], json.loads(result["body"])) == (200, {"status": "ok"})
