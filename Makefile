@@ -36,6 +36,11 @@ pytest: $(STAMP)
 sandbox: $(STAMP)
 	$(BIN)/encore sandbox --command "/play query:never gonna give you up"
 
+## bench: front throughput/latency against its floor and Lambda cold init -> docs/performance.md
+bench: $(STAMP)
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 2; }
+	$(BIN)/python -m bench.front
+
 ## lock: re-pin every dependency after changing pyproject.toml
 lock:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

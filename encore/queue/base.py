@@ -26,7 +26,11 @@ class ReceivedMessage:
 
 
 class CommandQueue(Protocol):
-    """Where the front puts commands. ``send`` returns only once the message is durably queued."""
+    """Where the front puts commands. ``send`` returns only once the message is durably queued.
+
+    ``send`` must finish well within Discord's 3-second deadline: an adapter that does I/O bounds
+    it and raises QueueUnavailableError when the backend is too slow.
+    """
 
     async def send(self, envelope: CommandEnvelope) -> None:
         """Queue ``envelope`` on its guild's shard-group queue; raise QueueError on failure."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -57,13 +57,15 @@ class InMemoryQueue:
         self._max_receives = max_receives
         self._clock = clock
         self._groups = [_GroupQueue() for _ in range(layout.group_count)]
-        self._dedup: dict[str, float] = {}
+        self._dedup: OrderedDict[str, float] = OrderedDict()
         self._receipts = itertools.count(1)
         self._arrived = [asyncio.Event() for _ in self._groups]
 
     async def send(self, envelope: CommandEnvelope) -> None:
         now = self._clock()
-        self._dedup = {k: t for k, t in self._dedup.items() if now - t < _DEDUP_WINDOW_S}
+        # Ids are kept in arrival order, so the expired ones are at the front: O(1) per send.
+        while self._dedup and now - next(iter(self._dedup.values())) >= _DEDUP_WINDOW_S:
+            self._dedup.popitem(last=False)
         dedup_id = str(envelope.interaction_id)
         if dedup_id in self._dedup:
             return

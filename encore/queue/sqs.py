@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from encore.envelope import CommandEnvelope
 from encore.errors import QueueError, QueueUnavailableError
@@ -25,7 +25,10 @@ from encore.routing import ShardLayout
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
-__all__ = ["SqsCommandQueue", "SqsSource", "sqs_client"]
+__all__ = ["SEND_DEADLINE_S", "SqsCommandQueue", "SqsSource", "sqs_client"]
+
+#: Discord drops an interaction not answered within 3 s; leave room for the network and the answer.
+SEND_DEADLINE_S: Final = 2.0
 
 
 def sqs_client(
@@ -76,8 +79,11 @@ class SqsCommandQueue:
         client: SQSClient | Callable[[], SQSClient],
         queue_urls: Sequence[str],
         layout: ShardLayout,
+        *,
+        send_deadline_s: float = SEND_DEADLINE_S,
     ) -> None:
         """``client`` is a boto3 SQS client, or a function that builds one when first needed."""
+        self._send_deadline_s = send_deadline_s
         if len(queue_urls) != layout.group_count:
             raise QueueError(
                 f"need one queue URL per shard group ({layout.group_count}), got {len(queue_urls)}"
@@ -95,13 +101,18 @@ class SqsCommandQueue:
 
     async def send(self, envelope: CommandEnvelope) -> None:
         url = self._urls[self._layout.group_for_guild(envelope.guild_id)]
-        await _call(
-            self._client.send_message,
-            QueueUrl=url,
-            MessageBody=envelope.to_json(),
-            MessageGroupId=str(envelope.guild_id),
-            MessageDeduplicationId=str(envelope.interaction_id),
-        )
+        try:
+            async with asyncio.timeout(self._send_deadline_s):
+                await _call(
+                    self._client.send_message,
+                    QueueUrl=url,
+                    MessageBody=envelope.to_json(),
+                    MessageGroupId=str(envelope.guild_id),
+                    MessageDeduplicationId=str(envelope.interaction_id),
+                )
+        except TimeoutError:
+            # The send may still land (the thread goes on); the dedup id makes a retry harmless.
+            raise QueueUnavailableError(f"SQS did not answer within {self._send_deadline_s:g} s") from None
 
     def source(self, group: int) -> SqsSource:
         if not 0 <= group < len(self._urls):

@@ -99,3 +99,30 @@ def test_one_url_per_group_is_required(sqs: SQSClient) -> None:
         SqsCommandQueue(sqs, ["a.fifo"], ShardLayout(4, 2))
     with pytest.raises(QueueError, match="shard group 3"):
         SqsCommandQueue(sqs, ["a.fifo"], ShardLayout()).source(3)
+
+
+async def test_a_hanging_sqs_is_cut_off_before_discords_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A TCP server that accepts and never answers: the send must give up, not wait for boto3.
+    import asyncio
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = sqs_client("us-east-1", f"http://127.0.0.1:{port}", read_timeout=5.0, max_attempts=1)
+    queue = SqsCommandQueue(client, [f"http://127.0.0.1:{port}/1/q.fifo"], ShardLayout(), send_deadline_s=0.2)
+    try:
+        with pytest.raises(QueueUnavailableError, match=r"did not answer within 0\.2 s"):
+            await queue.send(envelope(1, guild_id=1 << 22))
+    finally:
+        for writer in accepted:
+            writer.close()
+        server.close()
+        await server.wait_closed()

@@ -1,0 +1,263 @@
+"""``make bench``: the front's throughput and ACK latency against its floor, and its cold init.
+
+Both servers run pinned to CPU 0 (uvicorn, one worker); wrk runs pinned to CPU 1 with a Lua script
+that cycles through pre-signed requests: 10% PING, 80% deferred ``/play``, 10% bad signatures.
+Results are printed and written to ``docs/performance.md`` with the machine and the command.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from nacl.signing import SigningKey
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+DURATION_S = int(os.environ.get("BENCH_DURATION", "10"))
+CONNECTIONS = (16, 64)
+REQUESTS = 2000  # distinct interactions, cycled
+
+
+@dataclass(frozen=True)
+class Result:
+    server: str
+    connections: int
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def lua_script(key: SigningKey) -> str:
+    """A wrk script cycling through pre-signed requests with the benchmark's mix."""
+    stamp = str(int(time.time()))
+    lines = ["local reqs = {}"]
+    for i in range(REQUESTS):
+        interaction_id = 1_180_000_000_000_000_000 + i
+        kind = "ping" if i % 10 == 0 else "forged" if i % 10 == 5 else "play"
+        payload: dict[str, Any] = {
+            "id": str(interaction_id),
+            "application_id": "1000000000000000001",
+            "type": 1 if kind == "ping" else 2,
+            "token": f"bench-token-{i}",
+            "version": 1,
+        }
+        if kind != "ping":
+            payload |= {
+                "guild_id": str(1_100_000_000_000_000_000 + (i % 97) * (1 << 22)),
+                "channel_id": "1100000000000000100",
+                "locale": "en-US",
+                "member": {
+                    "user": {"id": str(1_100_000_000_000_000_200 + i % 500)},
+                    "roles": [],
+                    "permissions": "2248473465835073",
+                },
+                "data": {
+                    "id": "1",
+                    "name": "play",
+                    "type": 1,
+                    "options": [{"name": "query", "type": 3, "value": f"song number {i}"}],
+                },
+            }
+        body = json.dumps(payload, separators=(",", ":"))
+        signature = key.sign(stamp.encode() + body.encode()).signature.hex()
+        if kind == "forged":
+            signature = ("0" if signature[0] != "0" else "1") + signature[1:]
+        headers = (
+            f'{{["Content-Type"]="application/json", ["X-Signature-Ed25519"]="{signature}", '
+            f'["X-Signature-Timestamp"]="{stamp}"}}'
+        )
+        lines.append(f'reqs[{i + 1}] = wrk.format("POST", "/interactions", {headers}, [==[{body}]==])')
+    lines += [
+        "local i = 0",
+        "request = function() i = i % #reqs + 1; return reqs[i] end",
+        "done = function(summary, latency, requests)",
+        '  io.write(string.format("NON2XX %d\\n", summary.errors.status))',
+        "end",
+    ]
+    return "\n".join(lines)
+
+
+def start_server(app: str, port: int, env: dict[str, str], factory: bool) -> subprocess.Popen[bytes]:
+    command = [
+        "taskset",
+        "-c",
+        "0",
+        PYTHON,
+        "-m",
+        "uvicorn",
+        app,
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    if factory:
+        command.append("--factory")
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return process
+        time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{app} did not start")
+
+
+def run_wrk(port: int, script: Path, connections: int) -> tuple[float, float, float, int]:
+    output = subprocess.run(
+        [
+            "taskset",
+            "-c",
+            "1",
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{DURATION_S}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+
+    def percentile(label: str) -> float:
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)", output, re.M)
+        assert match, output
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    non_2xx_401 = int(re.search(r"NON2XX (\d+)", output).group(1))  # type: ignore[union-attr]
+    return rps, percentile("50"), percentile("99"), non_2xx_401
+
+
+def bench_server(name: str, app: str, factory: bool, key: SigningKey) -> list[Result]:
+    env = dict(os.environ, DISCORD_PUBLIC_KEY=key.verify_key.encode().hex(), ENCORE_QUEUE="memory")
+    env.pop("DISCORD_BOT_TOKEN", None)
+    port = free_port()
+    process = start_server(app, port, env, factory)
+    results = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            script = Path(tmp) / "mix.lua"
+            script.write_text(lua_script(key))
+            run_wrk(port, script, 16)  # warm-up
+            for connections in CONNECTIONS:
+                rps, p50, p99, non_2xx = run_wrk(port, script, connections)
+                results.append(Result(name, connections, rps, p50, p99, non_2xx))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    return results
+
+
+def cold_init_ms(runs: int = 10) -> list[float]:
+    code = (
+        "import time; t = time.perf_counter()\n"
+        "import interactions.lambda_handler as h\n"
+        "h.build_endpoint()\n"
+        "print((time.perf_counter() - t) * 1000)\n"
+    )
+    env = dict(os.environ, DISCORD_PUBLIC_KEY="a" * 64, ENCORE_QUEUE="memory")
+    times = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [PYTHON, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+        ).stdout
+        times.append(float(out.strip()))
+    return times
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    if Path("/proc/cpuinfo").exists():
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return f"{cpu}, {os.cpu_count()} cores, Linux {platform.release()}, Python {platform.python_version()}"
+
+
+def main() -> int:
+    if shutil.which("wrk") is None:
+        print("make bench needs wrk (Debian: apt-get install wrk)", file=sys.stderr)
+        return 2
+    key = SigningKey.generate()
+    results = bench_server("floor (raw ASGI + PyNaCl)", "bench.floor_app:app", False, key)
+    results += bench_server("encore serve (front)", "interactions.app:create_app", True, key)
+    cold = cold_init_ms()
+    report = render(results, cold)
+    print(report)
+    (ROOT / "docs" / "performance.md").write_text(report)
+    return 0
+
+
+def render(results: list[Result], cold: list[float]) -> str:
+    floor = {r.connections: r for r in results if r.server.startswith("floor")}
+    lines = [
+        "# Performance",
+        "",
+        "Written by `make bench` (`python -m bench.front`); do not edit by hand.",
+        "",
+        f"- Measured: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Machine: {machine()}",
+        f"- Command: `make bench` (BENCH_DURATION={DURATION_S}s per run)",
+        "- Setup: server pinned to CPU 0 (uvicorn, one worker); wrk pinned to CPU 1, cycling through",
+        f"  {REQUESTS} pre-signed requests: 10% PING, 80% deferred `/play` (in-process queue), 10% bad",
+        "  signatures (401s are expected and counted as non-2xx).",
+        "",
+        "## Interactions: throughput and ACK latency",
+        "",
+        "| Server | Connections | Requests/s | vs floor | p50 ms | p99 ms | non-2xx |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        ratio = r.requests_per_s / floor[r.connections].requests_per_s
+        lines.append(
+            f"| {r.server} | {r.connections} | {r.requests_per_s:,.0f} | {ratio:.2f}× | "
+            f"{r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.non_2xx} |"
+        )
+    lines += [
+        "",
+        "Targets (issue 3): Encore ≥ 0.8× the floor's throughput; ACK p99 ≤ 5 ms at 16 and ≤ 10 ms",
+        "at 64 connections.",
+        "",
+        "## Lambda cold init",
+        "",
+        "Fresh interpreter, `import interactions.lambda_handler` and `build_endpoint()`, 10 runs:",
+        f"median **{statistics.median(cold):.0f} ms** (min {min(cold):.0f}, max {max(cold):.0f}).",
+        "Target: ≤ 300 ms.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
