@@ -9,6 +9,7 @@ from encore.queue.sqs import SqsCommandQueue, sqs_client
 from encore.settings import QueueBackend, Settings
 from interactions.core import InteractionsCore
 from interactions.signature import SignatureVerifier
+from interactions.telemetry import FrontTelemetry
 
 __all__ = ["build_core", "build_queue"]
 
@@ -22,9 +23,14 @@ def build_queue(settings: Settings) -> CommandQueue:
     return InMemoryQueue(settings.shard_layout)
 
 
-def build_core(settings: Settings, queue: CommandQueue | None = None) -> InteractionsCore:
+def build_core(
+    settings: Settings,
+    queue: CommandQueue | None = None,
+    telemetry: FrontTelemetry | None = None,
+) -> InteractionsCore:
     """Wire the front. ``queue`` overrides the configured one (the sandbox shares its own)."""
     if settings.discord_public_key is None:
         raise SettingsError("DISCORD_PUBLIC_KEY", "required to verify Discord's requests")
     verifier = SignatureVerifier(settings.discord_public_key)
-    return InteractionsCore(verifier, queue if queue is not None else build_queue(settings))
+    chosen = queue if queue is not None else build_queue(settings)
+    return InteractionsCore(verifier, chosen, telemetry=telemetry)

@@ -9,6 +9,7 @@ answering "deferred" -- if the write fails, the user gets an ephemeral error ins
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from encore.queue import CommandQueue
 from interactions import responses
 from interactions.payload import Interaction, InteractionType
 from interactions.signature import InvalidSignatureError, SignatureVerifier
+from interactions.telemetry import FrontTelemetry, NullTelemetry
 
 __all__ = ["FrontResponse", "InteractionsCore"]
 
@@ -69,22 +71,34 @@ class InteractionsCore:
         *,
         catalogue: Mapping[str, CommandSpec] = CATALOGUE,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        telemetry: FrontTelemetry | None = None,
+        timer: Callable[[], float] = time.perf_counter,
     ) -> None:
+        self._telemetry: FrontTelemetry = telemetry or NullTelemetry()
+        self._timer = timer
         self._verifier = verifier
         self._queue = queue
         self._catalogue = catalogue
         self._clock = clock
 
     async def handle(self, body: bytes, signature: str | None, timestamp: str | None) -> FrontResponse:
+        started = self._timer()
+        command: str | None = None
         try:
             self._verifier.verify(body, signature, timestamp)
-        except InvalidSignatureError as exc:
-            return _problem(401, exc.reason)
-        try:
             interaction = Interaction.model_validate_json(body)
+        except InvalidSignatureError as exc:
+            self._telemetry.rejected("signature")
+            response = _problem(401, exc.reason)
         except ValidationError as exc:
-            return _problem(400, _describe(exc))
-        return FrontResponse(200, await self._answer(interaction))
+            self._telemetry.rejected("malformed")
+            response = _problem(400, _describe(exc))
+        else:
+            self._telemetry.interaction(interaction.id)
+            command = interaction.data.name if interaction.data is not None else None
+            response = FrontResponse(200, await self._answer(interaction))
+        self._telemetry.answered(command, (self._timer() - started) * 1000)
+        return response
 
     async def _answer(self, interaction: Interaction) -> dict[str, Any]:
         match interaction.type:
@@ -101,13 +115,16 @@ class InteractionsCore:
         data = interaction.data
         spec = self._catalogue.get(data.name) if data is not None else None
         if data is None or spec is None:
+            self._telemetry.rejected("unknown_command")
             return responses.ephemeral(MSG_UNKNOWN_COMMAND)
         user = interaction.invoking_user
         if interaction.guild_id is None or interaction.channel_id is None or user is None:
+            self._telemetry.rejected("guild_only")
             return responses.ephemeral(MSG_GUILD_ONLY)
         try:
             options = validate_options(spec, {o.name: o.value for o in data.options})
         except ValueError as exc:
+            self._telemetry.rejected("invalid_options")
             return responses.ephemeral(str(exc))
         member = interaction.member
         envelope = CommandEnvelope(
@@ -131,6 +148,7 @@ class InteractionsCore:
         try:
             await self._queue.send(envelope)  # bounded: each adapter enforces its own deadline
         except QueueError:
+            self._telemetry.queue_failed()
             log.exception("queue write failed for interaction %s", interaction.id)
             return responses.ephemeral(MSG_QUEUE_DOWN)
         return responses.deferred()

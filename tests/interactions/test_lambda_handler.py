@@ -77,3 +77,43 @@ def test_health_is_served_by_the_full_app(signer: DiscordSigner) -> None:
     event["requestContext"]["http"]["method"] = "GET"
     result = lambda_handler.handler(event, LambdaContext())
     assert (result["statusCode"], json.loads(result["body"])) == (200, {"status": "ok"})
+
+
+def emf_documents(output: str) -> list[dict[str, Any]]:
+    documents = []
+    for line in output.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            documents.append(json.loads(line))
+    return documents
+
+
+def metric_values(documents: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    """Each document that carries metric ``name`` (its dimensions are top-level keys)."""
+    found = []
+    for document in documents:
+        names = [m["Name"] for d in document["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]]
+        if name in names:
+            found.append(document)
+    return found
+
+
+@pytest.mark.usefixtures("configured")
+def test_metrics_are_emitted_as_emf(signer: DiscordSigner, capsys: pytest.CaptureFixture[str]) -> None:
+    body = encode(play_interaction(interaction_id=1180000000000000777))
+    lambda_handler.handler(event_for(body, signer.headers(body)), LambdaContext())
+    forged = DiscordSigner().headers(body)
+    lambda_handler.handler(event_for(body, forged), LambdaContext())
+    documents = emf_documents(capsys.readouterr().out)
+
+    assert all(d["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Encore" for d in documents)
+    latencies = metric_values(documents, "AckLatency")
+    assert len(latencies) == 2  # one per invocation: the refused request was answered too
+    for document in latencies:
+        values = document["AckLatency"]
+        assert document["Service"] == "front"
+        assert all(v >= 0 for v in (values if isinstance(values, list) else [values]))
+    (command,) = metric_values(documents, "Commands")
+    assert (command["Command"], command["Commands"]) == ("play", [1.0])
+    (reject,) = metric_values(documents, "Rejects")
+    assert reject["Reason"] == "signature"
+    assert lambda_handler.logger.get_correlation_id() == "1180000000000000777"
