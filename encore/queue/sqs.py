@@ -13,6 +13,7 @@ when the container's first command needs the queue, not on PING or on the import
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Final, cast
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = ["SEND_DEADLINE_S", "SqsCommandQueue", "SqsSource", "sqs_client"]
 
+#: Where Lambda puts the current X-Ray trace header for the invocation.
+LAMBDA_TRACE_ENV: Final = "_X_AMZN_TRACE_ID"
 #: Discord drops an interaction not answered within 3 s; leave room for the network and the answer.
 SEND_DEADLINE_S: Final = 2.0
 
@@ -101,6 +104,13 @@ class SqsCommandQueue:
 
     async def send(self, envelope: CommandEnvelope) -> None:
         url = self._urls[self._layout.group_for_guild(envelope.guild_id)]
+        extra: dict[str, Any] = {}
+        trace = os.environ.get(LAMBDA_TRACE_ENV)
+        if trace:
+            # Continue the Lambda's X-Ray trace into the fleet (without loading the X-Ray SDK).
+            extra["MessageSystemAttributes"] = {
+                "AWSTraceHeader": {"StringValue": trace, "DataType": "String"}
+            }
         try:
             async with asyncio.timeout(self._send_deadline_s):
                 await _call(
@@ -109,6 +119,7 @@ class SqsCommandQueue:
                     MessageBody=envelope.to_json(),
                     MessageGroupId=str(envelope.guild_id),
                     MessageDeduplicationId=str(envelope.interaction_id),
+                    **extra,
                 )
         except TimeoutError:
             # The send may still land (the thread goes on); the dedup id makes a retry harmless.

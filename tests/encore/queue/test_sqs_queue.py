@@ -126,3 +126,13 @@ async def test_a_hanging_sqs_is_cut_off_before_discords_deadline(
             writer.close()
         server.close()
         await server.wait_closed()
+
+
+async def test_lambda_trace_continues_into_the_fleet(sqs: SQSClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    trace = "Root=1-67a1b2c3-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1"
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", trace)
+    url = fifo(sqs, "encore-trace")
+    queue = SqsCommandQueue(sqs, [url], ShardLayout())
+    await queue.send(envelope(9, guild_id=1 << 22))
+    (message,) = await queue.source(0).receive(10, 0)
+    assert message.trace_header == trace
