@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     encore_queue: QueueBackend = QueueBackend.MEMORY
     encore_sqs_queue_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
     encore_queue_wait_seconds: int = Field(default=20, ge=0, le=20)
+    redis_url: str | None = Field(default=None, pattern=r"^(redis|rediss|unix)://\S+$")
+    encore_sku_tiers: Annotated[dict[int, str], NoDecode] = Field(default_factory=dict)
     aws_endpoint_url: str | None = None
     aws_region: str = Field(default="us-east-1", min_length=1)
     shard_count: int = Field(default=1, ge=1, le=100_000)
@@ -106,6 +108,20 @@ class Settings(BaseSettings):
     @classmethod
     def _urls(cls, value: Any) -> Any:
         return _parse_url_list(value)
+
+    @field_validator("encore_sku_tiers", mode="before")
+    @classmethod
+    def _sku_tiers(cls, value: Any) -> Any:
+        """``sku_id=tier`` pairs separated by commas, e.g. ``1234567890123456789=premium``."""
+        if not isinstance(value, str):
+            return value
+        pairs: dict[str, str] = {}
+        for entry in filter(None, (e.strip() for e in value.split(","))):
+            sku, sep, tier = entry.partition("=")
+            if not sep or not sku.strip().isdigit() or not tier.strip():
+                raise ValueError(f"entry {entry!r} must look like 1234567890123456789=premium")
+            pairs[sku.strip()] = tier.strip()
+        return pairs
 
     @field_validator("lavalink_nodes")
     @classmethod

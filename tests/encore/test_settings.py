@@ -26,6 +26,8 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "SHARD_COUNT",
         "SHARDS_PER_GROUP",
         "ENCORE_SHARD_GROUP",
+        "REDIS_URL",
+        "ENCORE_SKU_TIERS",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
@@ -62,6 +64,14 @@ def test_environment_variables_configure_the_real_bot(monkeypatch: pytest.Monkey
     assert "secret-token" not in repr(settings)  # secrets never end up in logs
 
 
+def test_redis_and_sku_tiers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("ENCORE_SKU_TIERS", "1111111111111111111=premium, 2222222222222222222=pro")
+    settings = load_settings()
+    assert settings.redis_url == "redis://127.0.0.1:6379/0"
+    assert settings.encore_sku_tiers == {1111111111111111111: "premium", 2222222222222222222: "pro"}
+
+
 def test_lavalink_nodes_as_json(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LAVALINK_NODES", '[{"name": "main", "uri": "http://lavalink:2333", "password": "x"}]')
     assert load_settings().lavalink_nodes[0].uri == "http://lavalink:2333"
@@ -85,6 +95,8 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
         ("LAVALINK_NODES", "a|http://x:1|p,a|http://y:2|p", "unique"),
         ("DISCORD_API_BASE", "discord.com", "should match"),
         ("ENCORE_SHARD_GROUP", "1", "below the number of shard groups"),
+        ("REDIS_URL", "localhost:6379", "should match"),
+        ("ENCORE_SKU_TIERS", "premium", "1234567890123456789=premium"),
     ],
 )
 def test_invalid_value_names_the_variable(
