@@ -6,8 +6,10 @@
     ├── SettingsError            invalid configuration; names the environment variable
     ├── EnvelopeError            a queue message that is not a valid command envelope
     ├── CommandLineError         a typed "/name option:value" line that does not parse
-    └── QueueError               the command queue could not take or give a message
-        └── QueueUnavailableError    the backend is down or timed out (retryable)
+    ├── QueueError               the command queue could not take or give a message
+    │   └── QueueUnavailableError    the backend is down or timed out (retryable)
+    ├── RedisUnavailableError    (encore.redis_client) Redis did not serve a command
+    └── SnapshotError            (encore.player_snapshot) a player snapshot of an unknown format
 
 Each error carries what its caller needs to answer a user; :mod:`interactions` and
 :mod:`audio_fleet` map them to HTTP responses and Discord messages in one place each.
