@@ -37,7 +37,7 @@ def test_scripted_sandbox_prints_each_reply(capsys: pytest.CaptureFixture[str]) 
 def test_scripted_sandbox_fails_on_a_command_that_cannot_run(capsys: pytest.CaptureFixture[str]) -> None:
     status = main(["sandbox", "-c", "/play never gonna"])
     assert status == 1
-    assert "error: expected an option (query:) after /play" in capsys.readouterr().out
+    assert "error: expected an option (next:, query:) after /play" in capsys.readouterr().out
 
 
 def test_invalid_setting_stops_start_naming_the_variable(

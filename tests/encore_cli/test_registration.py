@@ -28,7 +28,8 @@ async def test_register_is_idempotent(discord_sim: DiscordSimulator, in_one_guil
         discord_gateway_url=discord_sim.gateway_url,
     )
     first = await register_commands(settings, guild)
-    assert first[0] == "+ /play (new)"
+    assert "+ /play (new)" in first
+    assert first[:-1] == sorted(f"+ /{name} (new)" for name in CATALOGUE)  # one line per command
     assert first[-1].startswith(f"registered {len(CATALOGUE)} commands")
 
     second = await register_commands(settings, guild)
@@ -37,6 +38,8 @@ async def test_register_is_idempotent(discord_sim: DiscordSimulator, in_one_guil
     assert len(puts) == 1
     assert puts[0].status == 200
     assert [c["name"] for c in puts[0].json] == list(CATALOGUE)
+    stored = {c["name"]: c for c in discord_sim.commands.in_scope(guild)}
+    assert stored["play"]["name_localizations"]["es-ES"] == "reproducir"  # translations went along
 
 
 def test_changes_are_listed_by_kind() -> None:
