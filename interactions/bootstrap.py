@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+
 from encore.errors import SettingsError
 from encore.queue import CommandQueue
 from encore.queue.memory import InMemoryQueue
 from encore.queue.sqs import SqsCommandQueue, sqs_client
 from encore.settings import QueueBackend, Settings
 from interactions.core import InteractionsCore
+from interactions.services import build_services
 from interactions.signature import SignatureVerifier
-from interactions.telemetry import FrontTelemetry
+from interactions.telemetry import FrontTelemetry, NullTelemetry
 
 __all__ = ["build_core", "build_queue"]
+
+log = logging.getLogger(__name__)
 
 
 def build_queue(settings: Settings) -> CommandQueue:
@@ -33,4 +38,11 @@ def build_core(
         raise SettingsError("DISCORD_PUBLIC_KEY", "required to verify Discord's requests")
     verifier = SignatureVerifier(settings.discord_public_key)
     chosen = queue if queue is not None else build_queue(settings)
-    return InteractionsCore(verifier, chosen, telemetry=telemetry)
+    reported = telemetry or NullTelemetry()
+
+    def redis_fallback(error: Exception) -> None:
+        log.warning("Redis unavailable, answering from in-process state: %s", error)
+        reported.rejected("redis_fallback")
+
+    services = build_services(settings, chosen, on_redis_fallback=redis_fallback)
+    return InteractionsCore(verifier, services, telemetry=reported)

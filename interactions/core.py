@@ -1,42 +1,36 @@
 """The interactions core: verified bytes in, a Discord callback response out.
 
-:meth:`InteractionsCore.handle` is framework-free (the FastAPI route, the Lambda handler and the tests
-all call it with the raw body and the two signature headers). It answers PING with PONG, answers
-what it can by itself, and for a command that needs audio writes the envelope to the queue *before*
-answering "deferred" -- if the write fails, the user gets an ephemeral error instead of silence.
+:meth:`InteractionsCore.handle` is framework-free (the raw-ASGI hot path, the FastAPI app, the
+Lambda handler and the tests all call it with the raw body and the two signature headers). It
+refuses what is not provably from Discord (401) or not an interaction (400), answers PING, and hands
+each interaction type to its answerer: slash commands (:mod:`interactions.commands`), components
+(:mod:`interactions.components`) and autocomplete (:mod:`interactions.autocomplete`). It never
+answers 5xx: every input gets a 200 with an answer, or a 4xx with a JSON error.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any
 
 from pydantic import ValidationError
 
-from encore.commands import CATALOGUE, CommandSpec, validate_options
-from encore.envelope import CommandEnvelope, EntitlementRef
-from encore.errors import QueueError
+from encore.commands import CATALOGUE, CommandSpec
+from encore.guild_settings import DefaultGuildSettings, GuildSettingsReader
+from encore.i18n import translate
 from encore.queue import CommandQueue
 from interactions import responses
+from interactions.autocomplete import AutocompleteAnswers
+from interactions.commands import CommandAnswers
+from interactions.components import ComponentAnswers
 from interactions.payload import Interaction, InteractionType
+from interactions.services import FrontServices
 from interactions.signature import InvalidSignatureError, SignatureVerifier
 from interactions.telemetry import FrontTelemetry, NullTelemetry
 
 __all__ = ["FrontResponse", "InteractionsCore"]
-
-log = logging.getLogger(__name__)
-
-MSG_GUILD_ONLY: Final = "Encore's commands work in a server, not in direct messages."
-MSG_UNKNOWN_COMMAND: Final = "I don't know that command. Try `/play`."
-MSG_NOT_YET: Final = "That action isn't available yet."
-MSG_QUEUE_DOWN: Final = (
-    "Sorry, I couldn't take that command right now: the music service is busy. "
-    "Please try again in a few seconds."
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,19 +61,22 @@ class InteractionsCore:
     def __init__(
         self,
         verifier: SignatureVerifier,
-        queue: CommandQueue,
+        services: FrontServices | CommandQueue,
         *,
         catalogue: Mapping[str, CommandSpec] = CATALOGUE,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        guild_settings: GuildSettingsReader | None = None,
         telemetry: FrontTelemetry | None = None,
         timer: Callable[[], float] = time.perf_counter,
     ) -> None:
+        """``services`` may be just a queue: everything else then has its in-process default."""
+        self._verifier = verifier
+        self._services = services if isinstance(services, FrontServices) else FrontServices(queue=services)
         self._telemetry: FrontTelemetry = telemetry or NullTelemetry()
         self._timer = timer
-        self._verifier = verifier
-        self._queue = queue
-        self._catalogue = catalogue
-        self._clock = clock
+        settings = guild_settings or DefaultGuildSettings()
+        self._commands = CommandAnswers(self._services, settings, self._telemetry, catalogue)
+        self._components = ComponentAnswers(self._services, settings, self._telemetry, self._commands)
+        self._autocomplete = AutocompleteAnswers(self._services, self._commands)
 
     async def handle(self, body: bytes, signature: str | None, timestamp: str | None) -> FrontResponse:
         started = self._timer()
@@ -95,7 +92,8 @@ class InteractionsCore:
             response = _problem(400, _describe(exc))
         else:
             self._telemetry.interaction(interaction.id)
-            command = interaction.data.name if interaction.data is not None else None
+            if interaction.type is InteractionType.APPLICATION_COMMAND and interaction.data is not None:
+                command = interaction.data.name
             response = FrontResponse(200, await self._answer(interaction))
         self._telemetry.answered(command, (self._timer() - started) * 1000)
         return response
@@ -105,50 +103,11 @@ class InteractionsCore:
             case InteractionType.PING:
                 return responses.pong()
             case InteractionType.APPLICATION_COMMAND:
-                return await self._command(interaction)
+                return await self._commands.answer(interaction)
             case InteractionType.APPLICATION_COMMAND_AUTOCOMPLETE:
-                return responses.autocomplete([])
+                return await self._autocomplete.answer(interaction)
+            case InteractionType.MESSAGE_COMPONENT:
+                return await self._components.answer(interaction)
             case _:
-                return responses.ephemeral(MSG_NOT_YET)
-
-    async def _command(self, interaction: Interaction) -> dict[str, Any]:
-        data = interaction.data
-        spec = self._catalogue.get(data.name) if data is not None else None
-        if data is None or spec is None:
-            self._telemetry.rejected("unknown_command")
-            return responses.ephemeral(MSG_UNKNOWN_COMMAND)
-        user = interaction.invoking_user
-        if interaction.guild_id is None or interaction.channel_id is None or user is None:
-            self._telemetry.rejected("guild_only")
-            return responses.ephemeral(MSG_GUILD_ONLY)
-        try:
-            options = validate_options(spec, {o.name: o.value for o in data.options})
-        except ValueError as exc:
-            self._telemetry.rejected("invalid_options")
-            return responses.ephemeral(str(exc))
-        member = interaction.member
-        envelope = CommandEnvelope(
-            interaction_id=interaction.id,
-            interaction_token=interaction.token,
-            application_id=interaction.application_id,
-            guild_id=interaction.guild_id,
-            channel_id=interaction.channel_id,
-            user_id=user.id,
-            locale=interaction.locale or "en-US",
-            guild_locale=interaction.guild_locale,
-            command=spec.name,
-            options=options,
-            member_permissions=member.permissions if member else 0,
-            member_roles=member.roles if member else (),
-            entitlements=tuple(
-                EntitlementRef.model_validate(e.model_dump()) for e in interaction.entitlements
-            ),
-            received_at=self._clock(),
-        )
-        try:
-            await self._queue.send(envelope)  # bounded: each adapter enforces its own deadline
-        except QueueError:
-            self._telemetry.queue_failed()
-            log.exception("queue write failed for interaction %s", interaction.id)
-            return responses.ephemeral(MSG_QUEUE_DOWN)
-        return responses.deferred()
+                self._telemetry.rejected("unsupported")
+                return responses.ephemeral(translate("front.not_supported", interaction.locale))

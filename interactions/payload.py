@@ -8,15 +8,16 @@ interaction.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import IntEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
-    "CommandData",
     "CommandOption",
     "Interaction",
+    "InteractionData",
     "InteractionType",
     "Member",
     "User",
@@ -59,17 +60,24 @@ class CommandOption(_Wire):
     options: tuple[CommandOption, ...] = ()
 
 
-class CommandData(_Wire):
+class InteractionData(_Wire):
+    """``data`` of a command or autocomplete (name, options) or of a component (custom_id, values)."""
+
     id: Snowflake | None = None
-    name: str = Field(max_length=32)
-    type: int = 1
+    name: str | None = Field(default=None, max_length=32)
+    type: int | None = None
     options: tuple[CommandOption, ...] = ()
+    custom_id: str | None = Field(default=None, max_length=100)
+    component_type: int | None = None
+    values: tuple[str, ...] = Field(default=(), max_length=25)
 
 
 class Entitlement(_Wire):
+    """A Discord App Subscription entitlement (``ends_at`` is null until a subscription ends)."""
+
     id: Snowflake
     sku_id: Snowflake
-    ends_at: str | None = None
+    ends_at: datetime | None = None
 
 
 class Interaction(_Wire):
@@ -78,7 +86,7 @@ class Interaction(_Wire):
     type: InteractionType
     token: str = Field(min_length=1, max_length=500)
     version: int = 1
-    data: CommandData | None = None
+    data: InteractionData | None = None
     guild_id: Snowflake | None = None
     channel_id: Snowflake | None = None
     member: Member | None = None

@@ -48,7 +48,7 @@ async def test_play_is_queued_before_the_deferred_answer(
     assert envelope.options == {"query": "rick astley"}
     assert envelope.guild_id == 1_100_000_000_000_000_000
     assert envelope.user_id == 1_100_000_000_000_000_200
-    assert envelope.locale == "en-GB"
+    assert envelope.locale == "en-US"  # the reply language: en-GB users read the en-US catalogue
     assert envelope.guild_locale == "en-US"
     assert envelope.member_permissions == 2248473465835073
     assert envelope.interaction_token.startswith("aW50ZXJhY3Rpb246")
