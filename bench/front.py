@@ -1,7 +1,8 @@
 """``make bench``: the front's throughput and ACK latency against its floor, and its cold init.
 
 Both servers run pinned to CPU 0 (uvicorn, one worker); wrk runs pinned to CPU 1 with a Lua script
-that cycles through pre-signed requests: 10% PING, 80% deferred ``/play``, 10% bad signatures.
+that cycles through pre-signed requests: 10% PING, 60% deferred ``/play``, 20% ``/queue`` answered
+by the front from the player snapshot, 10% bad signatures.
 Results are printed and written to ``docs/performance.md`` with the machine and the command.
 """
 
@@ -55,7 +56,7 @@ def lua_script(key: SigningKey) -> str:
     lines = ["local reqs = {}"]
     for i in range(REQUESTS):
         interaction_id = 1_180_000_000_000_000_000 + i
-        kind = "ping" if i % 10 == 0 else "forged" if i % 10 == 5 else "play"
+        kind = {0: "ping", 5: "forged", 3: "queue", 7: "queue"}.get(i % 10, "play")
         payload: dict[str, Any] = {
             "id": str(interaction_id),
             "application_id": "1000000000000000001",
@@ -78,7 +79,9 @@ def lua_script(key: SigningKey) -> str:
                     "name": "play",
                     "type": 1,
                     "options": [{"name": "query", "type": 3, "value": f"song number {i}"}],
-                },
+                }
+                if kind == "play"
+                else {"id": "2", "name": "queue", "type": 1, "options": []},
             }
         body = json.dumps(payload, separators=(",", ":"))
         signature = key.sign(stamp.encode() + body.encode()).signature.hex()
@@ -230,8 +233,9 @@ def render(results: list[Result], cold: list[float]) -> str:
         f"- Machine: {machine()}",
         f"- Command: `make bench` (BENCH_DURATION={DURATION_S}s per run)",
         "- Setup: server pinned to CPU 0 (uvicorn, one worker); wrk pinned to CPU 1, cycling through",
-        f"  {REQUESTS} pre-signed requests: 10% PING, 80% deferred `/play` (in-process queue), 10% bad",
-        "  signatures (401s are expected and counted as non-2xx).",
+        f"  {REQUESTS} pre-signed requests: 10% PING, 60% deferred `/play` (in-process queue), 20%",
+        "  `/queue` answered by the front (in-process snapshot store), 10% bad signatures (401s are",
+        "  expected and counted as non-2xx). The floor answers every command alike (type 5).",
         "",
         "## Interactions: throughput and ACK latency",
         "",
