@@ -6,6 +6,7 @@
     ├── SettingsError            invalid configuration; names the environment variable
     ├── EnvelopeError            a queue message that is not a valid command envelope
     ├── CommandLineError         a typed "/name option:value" line that does not parse
+    ├── OptionError              (encore.commands) an option value the user must fix; also a ValueError
     ├── QueueError               the command queue could not take or give a message
     │   └── QueueUnavailableError    the backend is down or timed out (retryable)
     ├── RedisUnavailableError    (encore.redis_client) Redis did not serve a command

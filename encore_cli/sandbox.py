@@ -10,6 +10,7 @@ fleet to edit the reply, and reports the reply and the player state.
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 from dataclasses import dataclass
 from typing import Any, Final, cast
@@ -19,7 +20,7 @@ import wavelink
 
 from audio_fleet.formatting import duration
 from audio_fleet.service import AudioFleet
-from encore.command_line import parse_command_line
+from encore.command_line import TypedCommand, parse_command_line
 from encore.commands import CATALOGUE, OptionType
 from encore.errors import CommandLineError
 from encore.lifecycle import Startable
@@ -31,7 +32,7 @@ from encore.simulators.lavalink import LavalinkSimulator
 from interactions.app import create_app
 from interactions.bootstrap import build_core
 
-__all__ = ["CommandOutcome", "Sandbox"]
+__all__ = ["CommandOutcome", "Sandbox", "discord_options"]
 
 REPLY_TIMEOUT_S: Final = 15.0
 
@@ -150,14 +151,8 @@ class Sandbox(Startable):
     async def run_command(self, line: str, timeout: float = REPLY_TIMEOUT_S) -> CommandOutcome:
         """Type ``line`` as the simulated user; return what they saw once the bot answered."""
         typed = parse_command_line(line, CATALOGUE)
-        spec = CATALOGUE[typed.name]
-        options: list[dict[str, Any]] = []
-        for name, raw in typed.options.items():
-            option = spec.option(name)
-            assert option is not None
-            options.append({"name": name, "type": int(option.type), "value": _typed(option.type, raw)})
         exchange = await self.discord.send_slash_command(
-            self.guild_id, self.text_channel_id, self.user_id, typed.name, options
+            self.guild_id, self.text_channel_id, self.user_id, typed.name, discord_options(typed)
         )
         body = exchange.body or {}
         kind = body.get("type")
@@ -196,6 +191,30 @@ class Sandbox(Startable):
         return [track.title for track in voice.queue] if voice is not None else []
 
 
+def discord_options(typed: TypedCommand) -> list[dict[str, Any]]:
+    """The ``options`` Discord sends for ``typed``: a list of ``{name, type, value}``, nested in
+    ``{name, type: 1, options}`` for a subcommand, as in an interaction's ``data.options``."""
+    spec = CATALOGUE[typed.name]
+    sub = spec.subcommand(typed.subcommand) if typed.subcommand is not None else None
+    options: list[dict[str, Any]] = []
+    for name, raw in typed.options.items():
+        option = sub.option(name) if sub is not None else spec.option(name)
+        assert option is not None  # parse_command_line only takes the command's own options
+        options.append({"name": name, "type": int(option.type), "value": _typed(option.type, raw)})
+    if sub is None:
+        return options
+    return [{"name": sub.name, "type": int(OptionType.SUB_COMMAND), "options": options}]
+
+
+#: Mentions as Discord's client writes them: <@user>, <@!user>, <#channel>, <@&role>.
+_MENTION: Final = {
+    OptionType.USER: re.compile(r"<@!?([0-9]+)>"),
+    OptionType.CHANNEL: re.compile(r"<#([0-9]+)>"),
+    OptionType.ROLE: re.compile(r"<@&([0-9]+)>"),
+}
+_KINDS: Final = {OptionType.USER: "user", OptionType.CHANNEL: "channel", OptionType.ROLE: "role"}
+
+
 def _typed(kind: OptionType, raw: str) -> str | int | float | bool:
     """Convert a typed value the way Discord's client would before sending it."""
     try:
@@ -207,4 +226,11 @@ def _typed(kind: OptionType, raw: str) -> str | int | float | bool:
         raise CommandLineError(f"{raw!r} is not a number") from None
     if kind is OptionType.BOOLEAN:
         return raw.strip().lower() in {"true", "yes", "1", "on"}
+    if kind in _MENTION:  # Discord sends the picked user, channel or role as its id, a string
+        text = raw.strip()
+        mention = _MENTION[kind].fullmatch(text)
+        snowflake = mention.group(1) if mention else text
+        if not snowflake.isascii() or not snowflake.isdigit():
+            raise CommandLineError(f"{raw!r} is not a {_KINDS[kind]} id (type the id or a mention)")
+        return snowflake
     return raw

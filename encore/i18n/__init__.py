@@ -13,8 +13,8 @@ A locale module holds two mappings:
   (a test checks it); :func:`translate` renders them.
 * ``COMMANDS``: translations of the slash-command catalogue's texts (names, descriptions, choice
   names) keyed by their path, e.g. ``cmd.play.query.description``. The English originals live in
-  :mod:`encore.commands` itself, so ``en_us.COMMANDS`` is empty; :func:`discord_localizations` turns
-  the others into Discord's ``*_localizations`` dictionaries.
+  the catalogue itself (:mod:`encore.commands.catalogue`), so ``en_us.COMMANDS`` is empty;
+  :func:`discord_localizations` turns the others into Discord's ``*_localizations`` dictionaries.
 
 Lookup goes exact locale -> its language's locale (``es-419`` -> ``es-ES``, ``pt-PT`` -> ``pt-BR``)
 -> ``en-US``.

@@ -1,6 +1,7 @@
 """English (United States): the default locale, and the fallback for every message.
 
-The command catalogue's English texts are in :mod:`encore.commands` itself, so ``COMMANDS`` is empty.
+The command catalogue's English texts are in :mod:`encore.commands.catalogue` itself, so ``COMMANDS``
+is empty.
 """
 
 from __future__ import annotations
