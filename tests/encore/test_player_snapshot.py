@@ -28,8 +28,9 @@ from encore.player_snapshot import (
     TrackSnapshot,
     queue_page,
 )
-from encore.redis_client import RedisUnavailableError, redis_from_url
+from encore.redis_client import RedisUnavailableError
 from tests.ports import free_port
+from tests.redis_support import connect
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 GUILD = 1100000000000000000
@@ -64,12 +65,6 @@ def snapshot(**overrides: Any) -> PlayerSnapshot:
     }
     fields.update(overrides)
     return PlayerSnapshot(**fields)
-
-
-def connect(url: str) -> Redis:
-    client = redis_from_url(url)
-    assert client is not None
-    return client
 
 
 @pytest.fixture

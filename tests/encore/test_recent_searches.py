@@ -17,14 +17,14 @@ from encore.recent_searches import (
     best_matches,
 )
 from encore.redis_client import CircuitBreaker, redis_from_url
+from tests.redis_support import connect
 
 GUILD = 1100000000000000000
 
 
 @pytest.fixture
 async def redis_searches() -> AsyncIterator[RedisRecentSearches]:
-    client = redis_from_url("redis://127.0.0.1:6379/0")
-    assert client is not None
+    client = connect()
     prefix = f"test:{uuid.uuid4().hex}:"
     clock = iter(range(1_000_000, 2_000_000))
     try:

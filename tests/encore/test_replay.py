@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from redis.asyncio import Redis
 
-from encore.redis_client import RedisUnavailableError, redis_from_url
+from encore.redis_client import RedisUnavailableError
 from encore.replay import (
     REPLAY_WINDOW_S,
     FallbackReplayGuard,
@@ -22,6 +22,7 @@ from encore.replay import (
     ReplayGuard,
 )
 from tests.ports import free_port
+from tests.redis_support import connect
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 INTERACTION = 1180000000000000001
@@ -48,12 +49,6 @@ class SwitchableGuard:
         if self.down:
             raise RedisUnavailableError("replay check", "Connection refused")
         return await self.inner.first_time(interaction_id)
-
-
-def connect(url: str) -> Redis:
-    client = redis_from_url(url)
-    assert client is not None
-    return client
 
 
 @pytest.fixture

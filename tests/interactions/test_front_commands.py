@@ -21,14 +21,14 @@ from encore.envelope import CommandEnvelope
 from encore.guild_settings import GuildPreferences
 from encore.player_snapshot import PlayerSnapshot, RedisSnapshotStore, TrackSnapshot
 from encore.queue.memory import InMemoryQueue
-from encore.ratelimit import FallbackRateLimiter, LocalTokenBucket, RedisTokenBucket
+from encore.ratelimit import RedisTokenBucket
 from encore.recent_searches import RedisRecentSearches
-from encore.redis_client import redis_from_url
 from encore.replay import RedisReplayGuard
 from encore.routing import ShardLayout
 from interactions.core import InteractionsCore
 from interactions.services import FrontServices
 from interactions.signature import SignatureVerifier
+from tests.redis_support import connect
 from tests.signing import DiscordSigner, play_interaction
 from tests.signing import encode as encode_json
 
@@ -97,8 +97,7 @@ class Front:
 
 @pytest.fixture
 async def redis() -> AsyncIterator[Redis]:
-    client = redis_from_url("redis://127.0.0.1:6379/0")
-    assert client is not None
+    client = connect()
     try:
         yield client
     finally:
@@ -112,7 +111,7 @@ async def front(redis: Redis, signer: DiscordSigner) -> AsyncIterator[Front]:
     snapshots = RedisSnapshotStore(redis, prefix=prefix + "player:")
     services = FrontServices(
         queue=queue,
-        limiter=FallbackRateLimiter(RedisTokenBucket(redis, prefix=prefix + "rl:"), LocalTokenBucket()),
+        limiter=RedisTokenBucket(redis, prefix=prefix + "rl:"),
         replay=RedisReplayGuard(redis, prefix=prefix + "seen:"),
         snapshots=snapshots,
         searches=RedisRecentSearches(redis, prefix=prefix + "searches:"),
