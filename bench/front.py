@@ -28,9 +28,17 @@ from nacl.signing import SigningKey
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-DURATION_S = int(os.environ.get("BENCH_DURATION", "10"))
+DURATION_S = int(os.environ.get("BENCH_DURATION", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = (16, 64)
-REQUESTS = 2000  # distinct interactions, cycled
+#: Distinct interactions per run: every request is a new interaction from a new member of a new
+#: guild, so neither the replay guard nor per-user/per-guild rate limits short-cut the work (as in
+#: production, where tens of thousands of guilds each send a few commands a minute).
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "50000"))
+
+
+FLOOR = "floor (raw ASGI + PyNaCl)"
+ENCORE = "encore serve (front)"
 
 
 @dataclass(frozen=True)
@@ -50,11 +58,11 @@ def free_port() -> int:
         return port
 
 
-def lua_script(key: SigningKey) -> str:
-    """A wrk script cycling through pre-signed requests with the benchmark's mix."""
+def signed_requests(key: SigningKey, first_id: int, count: int) -> bytes:
+    """``count`` distinct raw HTTP requests with the benchmark's mix, separated by NUL bytes."""
     stamp = str(int(time.time()))
-    lines = ["local reqs = {}"]
-    for i in range(REQUESTS):
+    requests = []
+    for i in range(first_id, first_id + count):
         interaction_id = 1_180_000_000_000_000_000 + i
         kind = {0: "ping", 5: "forged", 3: "queue", 7: "queue"}.get(i % 10, "play")
         payload: dict[str, Any] = {
@@ -66,11 +74,11 @@ def lua_script(key: SigningKey) -> str:
         }
         if kind != "ping":
             payload |= {
-                "guild_id": str(1_100_000_000_000_000_000 + (i % 97) * (1 << 22)),
+                "guild_id": str(1_100_000_000_000_000_000 + i * (1 << 22)),
                 "channel_id": "1100000000000000100",
                 "locale": "en-US",
                 "member": {
-                    "user": {"id": str(1_100_000_000_000_000_200 + i % 500)},
+                    "user": {"id": str(1_100_000_000_000_000_200 + i)},
                     "roles": [],
                     "permissions": "2248473465835073",
                 },
@@ -83,23 +91,33 @@ def lua_script(key: SigningKey) -> str:
                 if kind == "play"
                 else {"id": "2", "name": "queue", "type": 1, "options": []},
             }
-        body = json.dumps(payload, separators=(",", ":"))
-        signature = key.sign(stamp.encode() + body.encode()).signature.hex()
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        signature = key.sign(stamp.encode() + body).signature.hex()
         if kind == "forged":
             signature = ("0" if signature[0] != "0" else "1") + signature[1:]
-        headers = (
-            f'{{["Content-Type"]="application/json", ["X-Signature-Ed25519"]="{signature}", '
-            f'["X-Signature-Timestamp"]="{stamp}"}}'
+        head = (
+            "POST /interactions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"X-Signature-Ed25519: {signature}\r\nX-Signature-Timestamp: {stamp}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
         )
-        lines.append(f'reqs[{i + 1}] = wrk.format("POST", "/interactions", {headers}, [==[{body}]==])')
-    lines += [
-        "local i = 0",
-        "request = function() i = i % #reqs + 1; return reqs[i] end",
-        "done = function(summary, latency, requests)",
-        '  io.write(string.format("NON2XX %d\\n", summary.errors.status))',
-        "end",
-    ]
-    return "\n".join(lines)
+        requests.append(head.encode() + body)
+    return b"\0".join(requests)
+
+
+#: wrk's Lua reads the requests from a file (a script holding them as constants would be too big).
+LUA = """
+local path = "{path}"
+local f = assert(io.open(path, "rb"))
+local data = f:read("*a")
+f:close()
+local reqs = {{}}
+for req in string.gmatch(data, "([^%z]+)") do reqs[#reqs + 1] = req end
+local i = 0
+request = function() i = i % #reqs + 1; return reqs[i] end
+done = function(summary, latency, requests)
+  io.write(string.format("NON2XX %d\\n", summary.errors.status))
+end
+"""
 
 
 def start_server(app: str, port: int, env: dict[str, str], factory: bool) -> subprocess.Popen[bytes]:
@@ -161,20 +179,35 @@ def run_wrk(port: int, script: Path, connections: int) -> tuple[float, float, fl
     return rps, percentile("50"), percentile("99"), non_2xx_401
 
 
-def bench_server(name: str, app: str, factory: bool, key: SigningKey) -> list[Result]:
+class Scripts:
+    """Fresh pre-signed requests for every run, so no two runs share an interaction."""
+
+    def __init__(self, key: SigningKey, folder: Path) -> None:
+        self._key = key
+        self._folder = folder
+        self._next_id = 0
+
+    def make(self, count: int) -> Path:
+        data = self._folder / f"requests-{self._next_id}.bin"
+        data.write_bytes(signed_requests(self._key, self._next_id, count))
+        script = self._folder / f"mix-{self._next_id}.lua"
+        script.write_text(LUA.format(path=data))
+        self._next_id += count
+        return script
+
+
+def bench_server(name: str, app: str, factory: bool, key: SigningKey, scripts: Scripts) -> list[Result]:
     env = dict(os.environ, DISCORD_PUBLIC_KEY=key.verify_key.encode().hex(), ENCORE_QUEUE="memory")
-    env.pop("DISCORD_BOT_TOKEN", None)
+    for variable in ("DISCORD_BOT_TOKEN", "REDIS_URL", "ENCORE_SQS_QUEUE_URLS"):
+        env.pop(variable, None)
     port = free_port()
     process = start_server(app, port, env, factory)
     results = []
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            script = Path(tmp) / "mix.lua"
-            script.write_text(lua_script(key))
-            run_wrk(port, script, 16)  # warm-up
-            for connections in CONNECTIONS:
-                rps, p50, p99, non_2xx = run_wrk(port, script, connections)
-                results.append(Result(name, connections, rps, p50, p99, non_2xx))
+        run_wrk(port, scripts.make(2000), 16)  # warm-up
+        for connections in CONNECTIONS:
+            rps, p50, p99, non_2xx = run_wrk(port, scripts.make(REQUESTS), connections)
+            results.append(Result(name, connections, rps, p50, p99, non_2xx))
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -213,8 +246,14 @@ def main() -> int:
         print("make bench needs wrk (Debian: apt-get install wrk)", file=sys.stderr)
         return 2
     key = SigningKey.generate()
-    results = bench_server("floor (raw ASGI + PyNaCl)", "bench.floor_app:app", False, key)
-    results += bench_server("encore serve (front)", "interactions.app:create_app", True, key)
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        scripts = Scripts(key, Path(tmp))
+        # Alternate the two servers, round after round: this machine's speed drifts over minutes,
+        # and the ratio is only fair between runs made close together.
+        for _ in range(ROUNDS):
+            results += bench_server(FLOOR, "bench.floor_app:app", False, key, scripts)
+            results += bench_server(ENCORE, "interactions.app:create_app", True, key, scripts)
     cold = cold_init_ms()
     report = render(results, cold)
     print(report)
@@ -223,7 +262,17 @@ def main() -> int:
 
 
 def render(results: list[Result], cold: list[float]) -> str:
-    floor = {r.connections: r for r in results if r.server.startswith("floor")}
+    def median_of(server: str, connections: int) -> Result:
+        runs = [r for r in results if r.server == server and r.connections == connections]
+        return Result(
+            server,
+            connections,
+            statistics.median(r.requests_per_s for r in runs),
+            statistics.median(r.p50_ms for r in runs),
+            statistics.median(r.p99_ms for r in runs),
+            sum(r.non_2xx for r in runs) // len(runs),
+        )
+
     lines = [
         "# Performance",
         "",
@@ -231,27 +280,48 @@ def render(results: list[Result], cold: list[float]) -> str:
         "",
         f"- Measured: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- Machine: {machine()}",
-        f"- Command: `make bench` (BENCH_DURATION={DURATION_S}s per run)",
-        "- Setup: server pinned to CPU 0 (uvicorn, one worker); wrk pinned to CPU 1, cycling through",
-        f"  {REQUESTS} pre-signed requests: 10% PING, 60% deferred `/play` (in-process queue), 20%",
-        "  `/queue` answered by the front (in-process snapshot store), 10% bad signatures (401s are",
-        "  expected and counted as non-2xx). The floor answers every command alike (type 5).",
+        f"- Command: `make bench` ({ROUNDS} alternating rounds, {DURATION_S} s per run, medians shown)",
+        "- Setup: server pinned to CPU 0 (uvicorn, one worker, uvloop + httptools); wrk pinned to CPU 1.",
+        f"  Each run sends up to {REQUESTS:,} distinct pre-signed interactions (each from its own member",
+        "  and guild): 10% PING, 60% deferred `/play` (in-process queue), 20% `/queue` answered by the",
+        "  front (in-process snapshot store), 10% bad signatures (401s, counted as non-2xx). The floor",
+        "  verifies and parses the same requests and answers every command with type 5.",
         "",
         "## Interactions: throughput and ACK latency",
         "",
-        "| Server | Connections | Requests/s | vs floor | p50 ms | p99 ms | non-2xx |",
+        "| Server | Connections | Requests/s | vs floor | p50 ms | p99 ms | non-2xx per run |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in results:
-        ratio = r.requests_per_s / floor[r.connections].requests_per_s
-        lines.append(
-            f"| {r.server} | {r.connections} | {r.requests_per_s:,.0f} | {ratio:.2f}× | "
-            f"{r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.non_2xx} |"
-        )
+    for server in (FLOOR, ENCORE):
+        for connections in CONNECTIONS:
+            r = median_of(server, connections)
+            ratio = r.requests_per_s / median_of(FLOOR, connections).requests_per_s
+            lines.append(
+                f"| {server} | {connections} | {r.requests_per_s:,.0f} | {ratio:.2f}× | "
+                f"{r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.non_2xx} |"
+            )
     lines += [
+        "",
+        "Every run, in order:",
+        "",
+        "| Server | Connections | Requests/s | p50 ms | p99 ms |",
+        "|---|---:|---:|---:|---:|",
+        *(
+            f"| {r.server} | {r.connections} | {r.requests_per_s:,.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} |"
+            for r in results
+        ),
         "",
         "Targets (issue 3): Encore ≥ 0.8× the floor's throughput; ACK p99 ≤ 5 ms at 16 and ≤ 10 ms",
         "at 64 connections.",
+        "",
+        "Reading these numbers: this is a shared 2-core VM whose speed drifts by tens of percent",
+        "between minutes (compare the rounds above), so only the ratio of neighbouring runs means",
+        "much. Both servers pay the same Ed25519 verification (~80 µs per request, the largest single",
+        "cost) and the same uvicorn/httptools parsing. Per command, Encore also validates the",
+        "payload and the options, checks the replay guard, takes two token-bucket hits (user and",
+        "guild), resolves locale and tier, builds and serialises the envelope, queues it, and",
+        "records the search for autocomplete -- the floor does none of that. The long p99 tails at 64",
+        "connections (the floor has them too, smaller) are not explained yet.",
         "",
         "## Lambda cold init",
         "",

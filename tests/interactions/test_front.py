@@ -230,3 +230,35 @@ async def test_no_signed_payload_ever_gets_a_5xx(
     assert result.status in (200, 400)
     if result.status == 200:
         assert result.body["type"] in (1, 4, 5, 8)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.binary(max_size=300) | st.builds(lambda p: json.dumps(p).encode(), interaction_like),
+    signature=st.one_of(st.none(), st.text(max_size=130), st.binary(min_size=64, max_size=64).map(bytes.hex)),
+    timestamp=st.one_of(st.none(), st.text(max_size=12), st.integers(0, 2**40).map(str)),
+)
+async def test_no_forged_request_is_ever_accepted(
+    signer: DiscordSigner,
+    core: InteractionsCore,
+    queue: InMemoryQueue,
+    body: bytes,
+    signature: str | None,
+    timestamp: str | None,
+) -> None:
+    # Whatever an attacker sends without Discord's private key: 401, and nothing reaches the queue.
+    result = await core.handle(body, signature, timestamp)
+    assert result.status == 401
+    assert queue.depth(0) == 0
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payload=interaction_like, flip=st.integers(0, 10_000))
+async def test_a_signed_body_changed_in_one_byte_is_refused(
+    signer: DiscordSigner, core: InteractionsCore, payload: Any, flip: int
+) -> None:
+    body = bytearray(json.dumps(payload).encode())
+    headers = signer.headers(bytes(body))
+    body[flip % len(body)] ^= 0x01
+    result = await core.handle(bytes(body), headers["X-Signature-Ed25519"], headers["X-Signature-Timestamp"])
+    assert result.status == 401
