@@ -7,8 +7,7 @@ prefix per test); "Redis is down" is a client pointed at a closed loopback port.
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -65,28 +64,6 @@ def snapshot(**overrides: Any) -> PlayerSnapshot:
     }
     fields.update(overrides)
     return PlayerSnapshot(**fields)
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    client = connect(REDIS_URL)
-    try:
-        await client.ping()
-    except Exception as exc:
-        await client.aclose()
-        pytest.fail(f"these tests need Redis at {REDIS_URL} (redis-server --save ''): {exc}")
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def prefix(redis: Redis) -> AsyncIterator[str]:
-    """A key prefix of this test's own; its keys are deleted afterwards."""
-    prefix = f"encore:test:{uuid.uuid4().hex}:"
-    yield prefix
-    keys = [key async for key in redis.scan_iter(match=prefix + "*")]
-    if keys:
-        await redis.delete(*keys)
 
 
 @pytest.fixture(params=["redis", "memory"])

@@ -67,36 +67,6 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    client = connect(REDIS_URL)
-    try:
-        await client.ping()
-    except Exception as exc:
-        await client.aclose()
-        pytest.fail(f"these tests need Redis at {REDIS_URL} (redis-server --save ''): {exc}")
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def prefix(redis: Redis) -> AsyncIterator[str]:
-    """A key prefix of this test's own; its keys are deleted afterwards."""
-    prefix = f"encore:test:{uuid.uuid4().hex}:"
-    yield prefix
-    keys = [key async for key in redis.scan_iter(match=prefix + "*")]
-    if keys:
-        await redis.delete(*keys)
-
-
-@pytest.fixture
-async def dead_redis() -> AsyncIterator[Redis]:
-    """A client for a loopback port nothing listens on: every command fails to connect."""
-    client = connect(f"redis://127.0.0.1:{free_port()}/0")
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
 def silent_server() -> Iterator[int]:
     """A port that accepts connections and never answers: a hung Redis."""
     with socket.socket() as sock:

@@ -7,8 +7,7 @@ down" is a client pointed at a closed loopback port, or a guard that a test swit
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 from redis.asyncio import Redis
@@ -21,7 +20,6 @@ from encore.replay import (
     RedisReplayGuard,
     ReplayGuard,
 )
-from tests.ports import free_port
 from tests.redis_support import connect
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -54,36 +52,6 @@ class SwitchableGuard:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    client = connect(REDIS_URL)
-    try:
-        await client.ping()
-    except Exception as exc:
-        await client.aclose()
-        pytest.fail(f"these tests need Redis at {REDIS_URL} (redis-server --save ''): {exc}")
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def prefix(redis: Redis) -> AsyncIterator[str]:
-    """A key prefix of this test's own; its keys are deleted afterwards."""
-    prefix = f"encore:test:{uuid.uuid4().hex}:"
-    yield prefix
-    keys = [key async for key in redis.scan_iter(match=prefix + "*")]
-    if keys:
-        await redis.delete(*keys)
-
-
-@pytest.fixture
-async def dead_redis() -> AsyncIterator[Redis]:
-    """A client for a loopback port nothing listens on: every command fails to connect."""
-    client = connect(f"redis://127.0.0.1:{free_port()}/0")
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture(params=["redis", "local"])

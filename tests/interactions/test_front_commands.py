@@ -28,7 +28,6 @@ from encore.routing import ShardLayout
 from interactions.core import InteractionsCore
 from interactions.services import FrontServices
 from interactions.signature import SignatureVerifier
-from tests.redis_support import connect
 from tests.signing import DiscordSigner, play_interaction
 from tests.signing import encode as encode_json
 
@@ -93,15 +92,6 @@ class Front:
 
     async def queued(self) -> list[CommandEnvelope]:
         return [CommandEnvelope.from_json(m.body) for m in await self.queue.source(0).receive(10, 0)]
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    client = connect()
-    try:
-        yield client
-    finally:
-        await client.aclose()
 
 
 @pytest.fixture
