@@ -7,7 +7,9 @@ import logging
 from typing import Any
 
 import discord
+import wavelink
 
+from audio_fleet.snapshots import SnapshotKeeper
 from encore.routing import ShardLayout
 
 __all__ = ["FleetClient"]
@@ -39,12 +41,21 @@ class FleetClient(discord.AutoShardedClient):
         self.group = group
         self._identify_delay_s = identify_delay_s
         self.lavalink_ready = asyncio.Event()
+        self.keeper: SnapshotKeeper | None = None
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         # Discord allows max_concurrency identifies per 5 s; discord.py waits 5 s before every
         # identify but the first. The delay is configurable so the sandbox connects at once.
         if not initial:
             await asyncio.sleep(self._identify_delay_s)
+
+    async def on_wavelink_track_start(self, payload: wavelink.TrackStartEventPayload) -> None:
+        if self.keeper is not None and payload.player is not None:
+            await self.keeper.save(payload.player)
+
+    async def on_wavelink_track_end(self, payload: wavelink.TrackEndEventPayload) -> None:
+        if self.keeper is not None and payload.player is not None:
+            await self.keeper.save(payload.player)
 
     async def on_wavelink_node_ready(self, payload: Any) -> None:
         log.info("lavalink node %s ready (resumed=%s)", payload.node.identifier, payload.resumed)

@@ -13,6 +13,7 @@ import discord
 import wavelink
 
 from audio_fleet.formatting import track_label
+from audio_fleet.snapshots import SnapshotKeeper
 from encore.envelope import CommandEnvelope
 
 __all__ = ["PlayCommand"]
@@ -42,10 +43,12 @@ class PlayCommand:
         self,
         client: discord.Client,
         *,
+        keeper: SnapshotKeeper | None = None,
         search_source: str = "ytsearch",
         voice_timeout_s: float = 10.0,
     ) -> None:
         self._client = client
+        self._keeper = keeper
         self._search_source = search_source
         self._voice_timeout_s = voice_timeout_s
 
@@ -78,6 +81,12 @@ class PlayCommand:
                 return joined
             player = joined
 
+        reply = await self._play_or_queue(player, tracks)
+        if self._keeper is not None:
+            await self._keeper.save(player)
+        return reply
+
+    async def _play_or_queue(self, player: wavelink.Player, tracks: wavelink.Search) -> str:
         if isinstance(tracks, wavelink.Playlist):
             added = player.queue.put(tracks)
             first = await self._start_if_idle(player)

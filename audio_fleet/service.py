@@ -15,9 +15,12 @@ from audio_fleet.discord_client import FleetClient
 from audio_fleet.lavalink import close_nodes, connect_nodes
 from audio_fleet.play import PlayCommand
 from audio_fleet.replies import InteractionReplies, WebhookReplies
+from audio_fleet.snapshots import SnapshotKeeper
 from encore.discord_api import use_discord_endpoints
 from encore.errors import SettingsError
+from encore.player_snapshot import MemorySnapshotStore, RedisSnapshotStore, SnapshotStore
 from encore.queue import CommandSource
+from encore.redis_client import redis_from_url
 from encore.settings import Settings
 
 __all__ = ["AudioFleet"]
@@ -45,7 +48,10 @@ class AudioFleet:
         guild_ready_timeout: float = 2.0,
         identify_delay_s: float = 5.0,
         wait_seconds: float | None = None,
+        snapshots: SnapshotStore | None = None,
     ) -> None:
+        """``snapshots`` is where player snapshots go (default: Redis with ``REDIS_URL``, else
+        in-process, which only a front in the same process can read)."""
         if settings.discord_bot_token is None:
             raise SettingsError("DISCORD_BOT_TOKEN", "the fleet needs the bot token")
         if not settings.lavalink_nodes:
@@ -65,6 +71,11 @@ class AudioFleet:
         self._nodes: list[wavelink.Node] = []
         self._session: aiohttp.ClientSession | None = None
         self.consumer: CommandConsumer | None = None
+        self._redis = None if snapshots is not None else redis_from_url(settings.redis_url)
+        if snapshots is None:
+            snapshots = RedisSnapshotStore(self._redis) if self._redis else MemorySnapshotStore()
+        self.keeper = SnapshotKeeper(snapshots)
+        self.client.keeper = self.keeper
 
     async def start(self, ready_timeout: float = 60.0) -> None:
         settings = self._settings
@@ -80,7 +91,7 @@ class AudioFleet:
         replies = self._replies or WebhookReplies(self._session)
         self.consumer = CommandConsumer(
             self._source,
-            {"play": PlayCommand(self.client)},
+            {"play": PlayCommand(self.client, keeper=self.keeper)},
             replies,
             wait_seconds=self._wait_seconds,
         )
@@ -113,3 +124,5 @@ class AudioFleet:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._session is not None:
             await self._session.close()
+        if self._redis is not None:
+            await self._redis.aclose()

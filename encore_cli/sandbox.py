@@ -24,6 +24,7 @@ from encore.command_line import TypedCommand, parse_command_line
 from encore.commands import CATALOGUE, OptionType
 from encore.errors import CommandLineError
 from encore.lifecycle import Startable
+from encore.player_snapshot import MemorySnapshotStore
 from encore.queue import CommandQueue, CommandSource
 from encore.queue.memory import InMemoryQueue
 from encore.settings import Settings, load_settings
@@ -115,7 +116,8 @@ class Sandbox(Startable):
         if self._queue is None or self._source is None:
             memory = InMemoryQueue(settings.shard_layout)
             self._queue, self._source = memory, memory.source(0)
-        app = create_app(build_core(settings, self._queue))
+        snapshots = MemorySnapshotStore()  # the fleet writes what the front reads
+        app = create_app(build_core(settings, self._queue, snapshots=snapshots))
         sock = _free_socket("127.0.0.1", self._front_port)
         config = uvicorn.Config(app, log_level="warning", lifespan="off")
         self._server = uvicorn.Server(config)
@@ -130,6 +132,7 @@ class Sandbox(Startable):
             guild_ready_timeout=0.1,
             identify_delay_s=0.0,
             wait_seconds=1.0,
+            snapshots=snapshots,
         )
         await self.fleet.start()
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from encore.errors import SettingsError
+from encore.player_snapshot import SnapshotStore
 from encore.queue import CommandQueue
 from encore.queue.memory import InMemoryQueue
 from encore.queue.sqs import SqsCommandQueue, sqs_client
@@ -32,8 +34,10 @@ def build_core(
     settings: Settings,
     queue: CommandQueue | None = None,
     telemetry: FrontTelemetry | None = None,
+    snapshots: SnapshotStore | None = None,
 ) -> InteractionsCore:
-    """Wire the front. ``queue`` overrides the configured one (the sandbox shares its own)."""
+    """Wire the front. ``queue`` and ``snapshots`` override the configured ones (the sandbox
+    shares its own with the fleet in the same process)."""
     if settings.discord_public_key is None:
         raise SettingsError("DISCORD_PUBLIC_KEY", "required to verify Discord's requests")
     verifier = SignatureVerifier(settings.discord_public_key)
@@ -45,4 +49,6 @@ def build_core(
         reported.rejected("redis_fallback")
 
     services = build_services(settings, chosen, on_redis_fallback=redis_fallback)
+    if snapshots is not None:
+        services = dataclasses.replace(services, snapshots=snapshots)
     return InteractionsCore(verifier, services, telemetry=reported)

@@ -83,3 +83,17 @@ async def test_markdown_and_mentions_in_titles_cannot_format_or_ping(stack: Sand
     assert outcome.final is not None
     assert "\\*\\*Bold\\*\\*" in outcome.final
     assert "@everyone" not in outcome.final.replace("@\u200beveryone", "")
+
+
+async def test_front_answers_queue_and_nowplaying_from_the_fleets_snapshot(stack: Sandbox) -> None:
+    await stack.run_command("/play query:never gonna give you up")
+    await stack.run_command("/play query:daft punk one more time")
+    nowplaying = await stack.run_command("/nowplaying")
+    assert nowplaying.final is not None
+    assert nowplaying.final.startswith("Now playing **Never Gonna Give You Up** by Rick Astley `0:")
+    queue = await stack.run_command("/queue")
+    assert queue.final is not None
+    assert "`1.` **One More Time** by Daft Punk `5:20`" in queue.final
+    # Both were answered by the front from the snapshot: nothing more went to the fleet.
+    edits = [r for r in stack.discord.requests.all() if is_original_edit(r)]
+    assert len(edits) == 2
