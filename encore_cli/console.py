@@ -15,6 +15,7 @@ HELP: Final = """\
 Type a slash command as Discord shows it, for example:
   /play query:never gonna give you up
   /play query:daft punk one more time
+  /queue          /nowplaying          /help          /premium status
 Sandbox commands:
   :leave   leave the voice channel        :join   join it again
   :state   show the player                :help   this text
