@@ -11,9 +11,11 @@ import aiohttp
 import wavelink
 
 from audio_fleet.consumer import CommandConsumer
+from audio_fleet.controls import PlayerControls
 from audio_fleet.discord_client import FleetClient
 from audio_fleet.lavalink import close_nodes, connect_nodes
 from audio_fleet.play import PlayCommand
+from audio_fleet.player_commands import PlayerCommands
 from audio_fleet.replies import InteractionReplies, WebhookReplies
 from audio_fleet.snapshots import SnapshotKeeper
 from encore.discord_api import use_discord_endpoints
@@ -89,9 +91,11 @@ class AudioFleet:
             await self.client.wait_until_ready()
             await self.client.lavalink_ready.wait()
         replies = self._replies or WebhookReplies(self._session)
+        controls = PlayerControls(self.client, self.keeper)
+        commands = PlayerCommands(controls, sku_tiers=settings.encore_sku_tiers)
         self.consumer = CommandConsumer(
             self._source,
-            {"play": PlayCommand(self.client, keeper=self.keeper)},
+            {"play": PlayCommand(self.client, keeper=self.keeper), **commands.handlers()},
             replies,
             wait_seconds=self._wait_seconds,
         )
