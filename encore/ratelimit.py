@@ -34,6 +34,7 @@ from encore.redis_client import CircuitBreaker, translate_redis_errors
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
+    from redis.commands.core import AsyncScript
 
 __all__ = [
     "Decision",
@@ -158,13 +159,16 @@ class RedisTokenBucket:
     """
 
     def __init__(self, redis: Redis, prefix: str = "encore:rl:") -> None:
+        self._redis = redis
         self._prefix = prefix
-        self._script = redis.register_script(_TOKEN_BUCKET_LUA)
+        self._script: AsyncScript | None = None  # registered on first use (the client may be lazy)
 
     async def hit(self, key: str, limit: RateLimit, cost: int = 1) -> Decision:
         _check_cost(limit, cost)
         args: list[str | int] = [limit.capacity, repr(float(limit.refill_per_second)), cost]
         with translate_redis_errors("rate limit"):
+            if self._script is None:
+                self._script = self._redis.register_script(_TOKEN_BUCKET_LUA)
             allowed, retry_ms = await self._script(keys=[self._prefix + key], args=args)
         return Decision(bool(allowed), int(retry_ms) / 1000)
 

@@ -22,7 +22,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar, cast
 
 from encore.errors import EncoreError
 
@@ -33,7 +33,9 @@ __all__ = [
     "DEFAULT_CONNECT_TIMEOUT_S",
     "DEFAULT_SOCKET_TIMEOUT_S",
     "CircuitBreaker",
+    "LazyRedis",
     "RedisUnavailableError",
+    "lazy_redis_from_url",
     "redis_from_url",
     "translate_redis_errors",
 ]
@@ -83,6 +85,44 @@ def redis_from_url(
         socket_connect_timeout=connect_timeout,
         retry=Retry(NoBackoff(), 0),
     )
+
+
+class LazyRedis:
+    """Stands in for a ``redis.asyncio.Redis`` and builds it (importing redis-py) on first use.
+
+    The front's Lambda cold start should not pay ~200 ms for redis-py before it knows a command
+    needs Redis (a PING never does). Attribute access is forwarded to the real client.
+    """
+
+    def __init__(self, url: str, **options: float) -> None:
+        self._url = url
+        self._options = options
+        self._client: Redis | None = None
+
+    @property
+    def client(self) -> Redis:
+        if self._client is None:
+            self._client = redis_from_url(self._url, **self._options)
+            assert self._client is not None
+        return self._client
+
+    @property
+    def built(self) -> bool:
+        return self._client is not None
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.client, name)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+
+def lazy_redis_from_url(url: str | None, **options: float) -> Redis | None:
+    """Like :func:`redis_from_url`, but redis-py is imported only when a command is first sent."""
+    if url is None or not url.strip():
+        return None
+    return cast("Redis", LazyRedis(url.strip(), **options))
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from encore.recent_searches import (
     RecentSearches,
     RedisRecentSearches,
 )
-from encore.redis_client import CircuitBreaker, redis_from_url
+from encore.redis_client import CircuitBreaker, lazy_redis_from_url
 from encore.replay import FallbackReplayGuard, LocalReplayGuard, RedisReplayGuard, ReplayGuard
 from encore.settings import Settings
 from encore.tiers import DEFAULT_TIERS, Tier
@@ -49,7 +49,7 @@ def build_services(
     queue: CommandQueue,
     on_redis_fallback: Callable[[Exception], None] | None = None,
 ) -> FrontServices:
-    redis = redis_from_url(settings.redis_url)
+    redis = lazy_redis_from_url(settings.redis_url)  # redis-py loads on the first command
     if redis is None:
         return FrontServices(queue=queue, sku_tiers=settings.encore_sku_tiers)
     return FrontServices(
