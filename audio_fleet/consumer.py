@@ -154,13 +154,10 @@ class CommandConsumer:
 
 
 def _per_guild(batch: list[ReceivedMessage]) -> dict[str, list[ReceivedMessage]]:
+    """The batch split by message group (guild), each in delivery order; bodies are parsed later."""
     groups: dict[str, list[ReceivedMessage]] = {}
     for message in batch:
-        try:
-            key = str(CommandEnvelope.from_json(message.body).guild_id)
-        except EnvelopeError:
-            key = f"undecodable:{message.receipt}"
-        groups.setdefault(key, []).append(message)
+        groups.setdefault(message.message_group or f"unknown:{message.receipt}", []).append(message)
     return groups
 
 

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import discord
 
+from encore.durations import clock_text
+
 __all__ = ["duration", "track_label"]
 
 
 def duration(milliseconds: int, *, is_stream: bool = False) -> str:
     """``3:33``, ``1:02:03``, or ``LIVE`` for a stream."""
-    if is_stream:
-        return "LIVE"
-    seconds = max(0, milliseconds) // 1000
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return "LIVE" if is_stream else clock_text(milliseconds)
 
 
 def _escape(text: str) -> str:

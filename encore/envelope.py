@@ -8,7 +8,7 @@ Discord sends them, so no consumer in another language loses precision.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, ValidationError
@@ -73,7 +73,3 @@ class CommandEnvelope(BaseModel):
     def token_expired(self, now: datetime) -> bool:
         """True when Discord no longer accepts replies on this interaction's token."""
         return now - self.received_at >= INTERACTION_TOKEN_LIFETIME
-
-    @staticmethod
-    def utcnow() -> datetime:
-        return datetime.now(UTC)

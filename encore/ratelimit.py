@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Protocol
 
-from encore.redis_client import CircuitBreaker, translate_redis_errors
+from encore.redis_client import RedisWithFallback, translate_redis_errors
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -202,7 +202,7 @@ class LocalTokenBucket:
         return Decision(allowed, retry_after_s)
 
 
-class FallbackRateLimiter:
+class FallbackRateLimiter(RedisWithFallback[RateLimiter]):
     """``primary`` (Redis) while it answers, ``fallback`` (in-process) while it does not.
 
     Never raises on a Redis outage: a :class:`~encore.redis_client.RedisUnavailableError` or no
@@ -210,27 +210,6 @@ class FallbackRateLimiter:
     (default: a warning in the log). Redis is then left alone for ``cooldown_s`` seconds on
     ``clock`` before one call tries it again; see :class:`~encore.redis_client.CircuitBreaker`.
     """
-
-    def __init__(
-        self,
-        primary: RateLimiter,
-        fallback: RateLimiter,
-        *,
-        on_fallback: Callable[[Exception], None] | None = None,
-        cooldown_s: float = 5.0,
-        timeout_s: float | None = 0.5,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._primary = primary
-        self._fallback = fallback
-        self._breaker = CircuitBreaker(
-            on_fallback=on_fallback, cooldown_s=cooldown_s, timeout_s=timeout_s, clock=clock
-        )
-
-    @property
-    def using_fallback(self) -> bool:
-        """True while Redis is considered down (calls go to the fallback)."""
-        return self._breaker.is_open
 
     async def hit(self, key: str, limit: RateLimit, cost: int = 1) -> Decision:
         _check_cost(limit, cost)

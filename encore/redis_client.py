@@ -22,7 +22,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Final, TypeVar, cast
+from typing import TYPE_CHECKING, Final, Generic, TypeVar, cast
 
 from encore.errors import EncoreError
 
@@ -35,6 +35,7 @@ __all__ = [
     "CircuitBreaker",
     "LazyRedis",
     "RedisUnavailableError",
+    "RedisWithFallback",
     "lazy_redis_from_url",
     "redis_from_url",
     "translate_redis_errors",
@@ -105,10 +106,6 @@ class LazyRedis:
             self._client = redis_from_url(self._url, **self._options)
             assert self._client is not None
         return self._client
-
-    @property
-    def built(self) -> bool:
-        return self._client is not None
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.client, name)
@@ -192,3 +189,32 @@ class CircuitBreaker:
             self._on_fallback(exc)
         except Exception:
             log.exception("on_fallback raised; ignored so the interaction is still answered")
+
+
+P = TypeVar("P")
+
+
+class RedisWithFallback(Generic[P]):
+    """A Redis-backed ``primary`` and an in-process ``fallback`` of the same interface, behind one
+    :class:`CircuitBreaker` (``on_fallback``, ``cooldown_s``, ``timeout_s`` and ``clock`` are its)."""
+
+    def __init__(
+        self,
+        primary: P,
+        fallback: P,
+        *,
+        on_fallback: Callable[[Exception], None] | None = None,
+        cooldown_s: float = 5.0,
+        timeout_s: float | None = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._primary = primary
+        self._fallback = fallback
+        self._breaker = CircuitBreaker(
+            on_fallback=on_fallback, cooldown_s=cooldown_s, timeout_s=timeout_s, clock=clock
+        )
+
+    @property
+    def using_fallback(self) -> bool:
+        """True while Redis is considered down (calls go to the fallback)."""
+        return self._breaker.is_open

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final, Protocol
 
-from encore.redis_client import CircuitBreaker, translate_redis_errors
+from encore.redis_client import RedisWithFallback, translate_redis_errors
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -103,7 +103,7 @@ class LocalReplayGuard:
         return True
 
 
-class FallbackReplayGuard:
+class FallbackReplayGuard(RedisWithFallback[ReplayGuard]):
     """``primary`` (Redis) while it answers, ``fallback`` (in-process) while it does not.
 
     An id is a first time only if neither guard has seen it: every id also goes into ``fallback``,
@@ -111,27 +111,6 @@ class FallbackReplayGuard:
     ``on_fallback``, ``cooldown_s``, ``timeout_s`` and ``clock`` work as in
     :class:`~encore.redis_client.CircuitBreaker`.
     """
-
-    def __init__(
-        self,
-        primary: ReplayGuard,
-        fallback: ReplayGuard,
-        *,
-        on_fallback: Callable[[Exception], None] | None = None,
-        cooldown_s: float = 5.0,
-        timeout_s: float | None = 0.5,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._primary = primary
-        self._fallback = fallback
-        self._breaker = CircuitBreaker(
-            on_fallback=on_fallback, cooldown_s=cooldown_s, timeout_s=timeout_s, clock=clock
-        )
-
-    @property
-    def using_fallback(self) -> bool:
-        """True while Redis is considered down (only the local guard answers)."""
-        return self._breaker.is_open
 
     async def first_time(self, interaction_id: int) -> bool:
         first_here = await self._fallback.first_time(interaction_id)

@@ -6,6 +6,7 @@ carries; shared by commands, components and autocomplete.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from encore.commands import OptionValue
 from encore.entitlements import EntitlementGrant, decide, tier_from_entitlements
 from encore.envelope import CommandEnvelope, EntitlementRef
+from encore.errors import QueueError
 from encore.guild_settings import GuildPreferences, GuildSettingsReader
 from encore.i18n import resolve_locale, translate
 from encore.permissions import can_manage_guild, is_dj
@@ -21,8 +23,11 @@ from encore.tiers import Feature, Tier
 from interactions import responses
 from interactions.payload import Interaction
 from interactions.services import FrontServices
+from interactions.telemetry import FrontTelemetry
 
 __all__ = ["Caller", "identify"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,22 @@ class Caller:
             ),
             received_at=services.clock(),
         )
+
+    async def enqueue(
+        self,
+        command: str,
+        options: Mapping[str, OptionValue],
+        services: FrontServices,
+        telemetry: FrontTelemetry,
+    ) -> dict[str, Any] | None:
+        """Queue the command for the fleet; None once queued, else the ephemeral "try again"."""
+        try:
+            await services.queue.send(self.envelope(command, options, services))
+        except QueueError:
+            telemetry.queue_failed()
+            log.exception("queue write failed for interaction %s", self.interaction.id)
+            return responses.ephemeral(self.say("front.queue_down"))
+        return None
 
     async def refusal(self, services: FrontServices) -> dict[str, Any] | None:
         """An ephemeral "slow down" when the user or the guild is over its tier's rate, else None."""

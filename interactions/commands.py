@@ -26,7 +26,6 @@ from encore.commands import (
     options_from_discord,
     validate_options,
 )
-from encore.errors import QueueError
 from encore.guild_settings import GuildSettingsReader
 from encore.i18n import LANGUAGE_NAMES, translate
 from encore.player_snapshot import PlayerSnapshot, SnapshotError
@@ -115,12 +114,9 @@ class CommandAnswers:
     async def _queue(
         self, command: str, options: Mapping[str, OptionValue], caller: Caller
     ) -> dict[str, Any]:
-        try:
-            await self._services.queue.send(caller.envelope(command, options, self._services))
-        except QueueError:
-            self._telemetry.queue_failed()
-            log.exception("queue write failed for interaction %s", caller.interaction.id)
-            return responses.ephemeral(caller.say("front.queue_down"))
+        refused = await caller.enqueue(command, options, self._services, self._telemetry)
+        if refused is not None:
+            return refused
         if command == "play":
             await self._services.searches.remember(caller.guild_id, str(options.get("query", "")))
         return responses.deferred()

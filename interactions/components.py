@@ -8,11 +8,9 @@ acknowledged with type 6 (the fleet edits the message once it acted).
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from encore.custom_ids import CustomIdError, NowPlayingAction, NowPlayingButton, QueuePage, SearchPick, decode
-from encore.errors import QueueError
 from encore.guild_settings import GuildSettingsReader
 from encore.i18n import translate
 from interactions import responses
@@ -24,8 +22,6 @@ from interactions.services import FrontServices
 from interactions.telemetry import FrontTelemetry
 
 __all__ = ["ComponentAnswers"]
-
-log = logging.getLogger(__name__)
 
 #: Anyone may press skip (the fleet turns it into a vote when needed); the rest is for DJs.
 _OPEN_TO_ALL = frozenset({NowPlayingAction.SKIP})
@@ -86,10 +82,5 @@ class ComponentAnswers:
         return responses.ephemeral(text)
 
     async def _queue(self, caller: Caller, command: str, options: dict[str, Any]) -> dict[str, Any]:
-        try:
-            await self._services.queue.send(caller.envelope(command, options, self._services))
-        except QueueError:
-            self._telemetry.queue_failed()
-            log.exception("queue write failed for interaction %s", caller.interaction.id)
-            return responses.ephemeral(caller.say("front.queue_down"))
-        return responses.deferred_update()
+        refused = await caller.enqueue(command, options, self._services, self._telemetry)
+        return refused if refused is not None else responses.deferred_update()

@@ -6,18 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from encore.custom_ids import PageDirection, QueuePage, encode
+from encore.durations import clock_text
 from encore.i18n import translate
 from encore.player_snapshot import PlayerSnapshot, TrackSnapshot, queue_page
 from interactions.responses import Components
 
-__all__ = ["clock", "now_playing_text", "queue_view"]
-
-
-def clock(milliseconds: int) -> str:
-    seconds = max(0, milliseconds) // 1000
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+__all__ = ["now_playing_text", "queue_view"]
 
 
 def _escape(text: str) -> str:
@@ -27,7 +21,7 @@ def _escape(text: str) -> str:
 
 
 def _length(track: TrackSnapshot, locale: str) -> str:
-    return translate("front.live", locale) if track.is_stream else clock(track.length_ms)
+    return translate("front.live", locale) if track.is_stream else clock_text(track.length_ms)
 
 
 def now_playing_text(snapshot: PlayerSnapshot | None, locale: str, now: datetime) -> str:
@@ -39,7 +33,7 @@ def now_playing_text(snapshot: PlayerSnapshot | None, locale: str, now: datetime
         locale,
         title=_escape(track.title),
         author=_escape(track.author),
-        position=clock(snapshot.estimated_position_ms(now)),
+        position=clock_text(snapshot.estimated_position_ms(now)),
         length=_length(track, locale),
     )
 
@@ -60,7 +54,7 @@ def queue_view(
             page=shown.page,
             pages=shown.pages,
             total=shown.total,
-            duration=clock(shown.total_length_ms),
+            duration=clock_text(shown.total_length_ms),
         ),
     ]
     for position, track in shown.items:

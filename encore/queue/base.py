@@ -23,6 +23,8 @@ class ReceivedMessage:
     receipt: str
     receive_count: int
     trace_header: str | None = None
+    #: The FIFO message group (the guild id), as the transport delivered it; "" if unknown.
+    message_group: str = ""
 
 
 class CommandQueue(Protocol):

@@ -106,7 +106,15 @@ class InMemoryQueue:
             message.invisible_until = now + self._visibility_timeout
             message.receipt = f"r{next(self._receipts)}"
             busy.add(message.message_group)
-            taken.append(ReceivedMessage(group, message.body, message.receipt, message.receive_count))
+            taken.append(
+                ReceivedMessage(
+                    group,
+                    message.body,
+                    message.receipt,
+                    message.receive_count,
+                    message_group=message.message_group,
+                )
+            )
         return taken
 
     def _find(self, message: ReceivedMessage) -> _Message | None:

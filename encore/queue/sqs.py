@@ -145,7 +145,7 @@ class SqsSource:
             QueueUrl=self._url,
             MaxNumberOfMessages=max(1, min(max_messages, 10)),
             WaitTimeSeconds=max(0, min(int(wait_seconds), 20)),
-            MessageSystemAttributeNames=["ApproximateReceiveCount", "AWSTraceHeader"],
+            MessageSystemAttributeNames=["ApproximateReceiveCount", "AWSTraceHeader", "MessageGroupId"],
         )
         received = []
         for message in response.get("Messages", []):
@@ -157,6 +157,7 @@ class SqsSource:
                     receipt=message["ReceiptHandle"],
                     receive_count=int(attributes.get("ApproximateReceiveCount", "1")),
                     trace_header=attributes.get("AWSTraceHeader"),
+                    message_group=attributes.get("MessageGroupId", ""),
                 )
             )
         return received
