@@ -1,0 +1,1 @@
+"""Encore's database: the models, the :class:`~encore.db.database.Database` and its migrations."""

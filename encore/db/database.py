@@ -1,0 +1,108 @@
+"""The database connection: an async engine, a session factory and an optional read replica.
+
+Works on ``postgresql+asyncpg://`` (production) and ``sqlite+aiosqlite://`` (the embedded default).
+On SQLite every connection turns foreign keys on and uses WAL, and a busy writer is waited for
+(SQLite serialises writers; ``BEGIN IMMEDIATE`` takes the write lock at the start of a change).
+``schema`` (PostgreSQL) puts every table in that schema through the connection's search path, which
+is how tests isolate themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+__all__ = ["Database"]
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def _engine(url: str, pool_size: int, max_overflow: int, schema: str | None, echo: bool) -> AsyncEngine:
+    if _is_sqlite(url):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+            # pysqlite's own transaction handling is turned off so BEGIN IMMEDIATE below is ours.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    connect_args: dict[str, Any] = {}
+    if schema is not None:
+        connect_args["server_settings"] = {"search_path": schema}
+    return create_async_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        connect_args=connect_args,
+    )
+
+
+class Database:
+    """Engines and sessions. ``read_url`` (a replica) serves :meth:`read_session`; else the primary."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        read_url: str | None = None,
+        pool_size: int = 10,
+        max_overflow: int = 10,
+        schema: str | None = None,
+        echo: bool = False,
+    ) -> None:
+        self.url = url
+        self.schema = schema
+        self.engine = _engine(url, pool_size, max_overflow, schema, echo)
+        self.read_engine = (
+            _engine(read_url, pool_size, max_overflow, schema, echo) if read_url else self.engine
+        )
+        self.pool_size = pool_size
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.dialect == "postgresql"
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction: committed when the block ends, rolled back on an error."""
+        async with self._sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read_session(self) -> AsyncIterator[AsyncSession]:
+        """A session for read-only queries, on the replica when there is one."""
+        async with self._read_sessions() as session:
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
