@@ -8,7 +8,7 @@ Discord sends them, so no consumer in another language loses precision.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, ValidationError
@@ -16,11 +16,21 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, ValidationEr
 from encore.commands import OptionValue
 from encore.errors import EnvelopeError
 
-__all__ = ["ENVELOPE_VERSION", "INTERACTION_TOKEN_LIFETIME", "CommandEnvelope", "EntitlementRef"]
+__all__ = [
+    "DISCORD_EPOCH",
+    "ENVELOPE_VERSION",
+    "INTERACTION_TOKEN_LIFETIME",
+    "CommandEnvelope",
+    "EntitlementRef",
+    "snowflake_time",
+]
 
 ENVELOPE_VERSION: Final = 1
 #: Discord keeps an interaction token valid for follow-ups this long after the interaction.
 INTERACTION_TOKEN_LIFETIME: Final = timedelta(minutes=15)
+
+#: Time zero of Discord snowflakes.
+DISCORD_EPOCH: Final = datetime(2015, 1, 1, tzinfo=UTC)
 
 Snowflake = Annotated[int, Field(gt=0), PlainSerializer(str, return_type=str)]
 
@@ -70,6 +80,27 @@ class CommandEnvelope(BaseModel):
                 f"not a v{ENVELOPE_VERSION} command envelope: {where}: {first['msg']}"
             ) from None
 
+    @property
+    def issued_at(self) -> datetime:
+        """When Discord created the interaction (its token's 15 minutes start then).
+
+        The interaction id is a snowflake carrying its creation time; the front's ``received_at``
+        is at most a few seconds later. The earlier of the two is used, so a front clock running
+        ahead cannot stretch the token's life. A snowflake time more than a token lifetime before
+        ``received_at`` cannot be a real interaction's (Discord delivers them at once), so then
+        ``received_at`` alone is used.
+        """
+        received = self.received_at if self.received_at.tzinfo else self.received_at.replace(tzinfo=UTC)
+        created = snowflake_time(self.interaction_id)
+        if created < received - INTERACTION_TOKEN_LIFETIME:
+            return received
+        return min(created, received)
+
     def token_expired(self, now: datetime) -> bool:
         """True when Discord no longer accepts replies on this interaction's token."""
-        return now - self.received_at >= INTERACTION_TOKEN_LIFETIME
+        return now - self.issued_at >= INTERACTION_TOKEN_LIFETIME
+
+
+def snowflake_time(snowflake: int) -> datetime:
+    """The creation time encoded in a Discord snowflake (milliseconds since 2015-01-01 UTC)."""
+    return DISCORD_EPOCH + timedelta(milliseconds=snowflake >> 22)

@@ -42,14 +42,24 @@ class CommandQueue(Protocol):
 class CommandSource(Protocol):
     """What a fleet task consumes: one shard group's queue."""
 
-    async def receive(self, max_messages: int, wait_seconds: float) -> list[ReceivedMessage]:
-        """Long-poll for up to ``max_messages``; an empty list when nothing arrived in time."""
+    async def receive(
+        self, max_messages: int, wait_seconds: float, visibility_timeout: float | None = None
+    ) -> list[ReceivedMessage]:
+        """Long-poll for up to ``max_messages``; an empty list when nothing arrived in time.
+
+        Each message delivered stays invisible to other receives for ``visibility_timeout``
+        seconds (the queue's own default when ``None``) unless it is acknowledged first.
+        """
         ...
 
     async def ack(self, message: ReceivedMessage) -> None:
         """Delete a message after its command got its final reply."""
         ...
 
-    async def extend(self, message: ReceivedMessage, seconds: int) -> None:
-        """Keep a message invisible for another ``seconds`` while it is being worked on."""
+    async def extend(self, message: ReceivedMessage, seconds: float) -> None:
+        """Keep a message invisible for ``seconds`` from now while it is being worked on.
+
+        ``0`` makes it visible at once (a message handed back, or given up for the DLQ). Raises
+        QueueError when the receipt is no longer valid (the message was redelivered or deleted).
+        """
         ...

@@ -2,9 +2,12 @@
 
 Per shard group it keeps FIFO order per message group (guild), lets only one message of a group be
 in flight at a time, hides a delivered message until it is acknowledged or its visibility timeout
-passes, drops duplicates of a deduplication id within five minutes, and moves a message that was
-received ``max_receives`` times to :attr:`InMemoryQueue.dead_letters` -- what an SQS redrive
-policy does. It lives on one event loop and is not shared across processes.
+passes (the queue's ``visibility_timeout``, or the one given to ``receive``; ``extend`` changes it
+like ``ChangeMessageVisibility``, ``0`` making the message visible at once), drops duplicates of a
+deduplication id within five minutes, and moves a message that was received ``max_receives`` times
+to its dead-letter list (:meth:`InMemoryQueue.dead_letters`) when it would be received once more --
+what an SQS redrive policy with ``maxReceiveCount`` does. It lives on one event loop and is not
+shared across processes.
 """
 
 from __future__ import annotations
@@ -86,8 +89,9 @@ class InMemoryQueue:
     def dead_letters(self, group: int) -> list[str]:
         return list(self._groups[group].dead_letters)
 
-    def _take(self, group: int, max_messages: int) -> list[ReceivedMessage]:
+    def _take(self, group: int, max_messages: int, visibility_timeout: float | None) -> list[ReceivedMessage]:
         now = self._clock()
+        hidden_for = self._visibility_timeout if visibility_timeout is None else visibility_timeout
         queue = self._groups[group]
         busy: set[str] = set()
         taken: list[ReceivedMessage] = []
@@ -103,7 +107,7 @@ class InMemoryQueue:
                 queue.dead_letters.append(message.body)
                 continue
             message.receive_count += 1
-            message.invisible_until = now + self._visibility_timeout
+            message.invisible_until = now + hidden_for
             message.receipt = f"r{next(self._receipts)}"
             busy.add(message.message_group)
             taken.append(
@@ -129,11 +133,19 @@ class InMemoryQueue:
             self._groups[message.group].messages.remove(found)
             self._arrived[message.group].set()
 
-    def _extend(self, message: ReceivedMessage, seconds: int) -> None:
+    def _extend(self, message: ReceivedMessage, seconds: float) -> None:
         found = self._find(message)
         if found is None:
             raise QueueError("receipt is no longer valid (the message was redelivered or deleted)")
         found.invisible_until = self._clock() + seconds
+        if seconds <= 0:
+            self._arrived[message.group].set()  # handed back: a waiting receive may take it now
+
+    def _next_visible_in(self, group: int) -> float | None:
+        """Seconds until the first hidden message of ``group`` becomes visible again (None: none hidden)."""
+        now = self._clock()
+        hidden = [m.invisible_until - now for m in self._groups[group].messages if m.invisible_until > now]
+        return min(hidden) if hidden else None
 
     async def _wait(self, group: int, seconds: float) -> None:
         arrived = self._arrived[group]
@@ -151,19 +163,23 @@ class InMemorySource:
         self._queue = queue
         self.group = group
 
-    async def receive(self, max_messages: int, wait_seconds: float) -> list[ReceivedMessage]:
+    async def receive(
+        self, max_messages: int, wait_seconds: float, visibility_timeout: float | None = None
+    ) -> list[ReceivedMessage]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait_seconds
         while True:
-            taken = self._queue._take(self.group, max_messages)
+            taken = self._queue._take(self.group, max_messages, visibility_timeout)
             remaining = deadline - loop.time()
             if taken or remaining <= 0:
                 return taken
-            # Wake on new messages, and at least once a second for visibility timeouts to lapse.
-            await self._queue._wait(self.group, min(remaining, 1.0))
+            # Wake on new messages and acks, when a hidden message becomes visible again, and at
+            # least once a second (the clock may be a test's).
+            lapse = self._queue._next_visible_in(self.group)
+            await self._queue._wait(self.group, min(remaining, 1.0, lapse if lapse is not None else 1.0))
 
     async def ack(self, message: ReceivedMessage) -> None:
         self._queue._ack(message)
 
-    async def extend(self, message: ReceivedMessage, seconds: int) -> None:
+    async def extend(self, message: ReceivedMessage, seconds: float) -> None:
         self._queue._extend(message, seconds)

@@ -13,7 +13,10 @@ when the container's first command needs the queue, not on PING or on the import
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import math
 import os
+import threading
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Final, cast
@@ -72,6 +75,11 @@ async def _call(function: Any, **kwargs: Any) -> Any:
         raise QueueError(f"SQS refused the request: {code}") from exc
     except BotoCoreError as exc:
         raise QueueUnavailableError(f"SQS is unreachable: {exc}") from exc
+
+
+def _whole_seconds(seconds: float) -> int:
+    """SQS takes whole seconds, 0 to 12 hours: round a fraction up (never hide for less)."""
+    return max(0, min(math.ceil(seconds), 43_200))
 
 
 class SqsCommandQueue:
@@ -139,14 +147,27 @@ class SqsSource:
         self._url = queue_url
         self.group = group
 
-    async def receive(self, max_messages: int, wait_seconds: float) -> list[ReceivedMessage]:
-        response = await _call(
-            self._client.receive_message,
-            QueueUrl=self._url,
-            MaxNumberOfMessages=max(1, min(max_messages, 10)),
-            WaitTimeSeconds=max(0, min(int(wait_seconds), 20)),
-            MessageSystemAttributeNames=["ApproximateReceiveCount", "AWSTraceHeader", "MessageGroupId"],
-        )
+    async def receive(
+        self, max_messages: int, wait_seconds: float, visibility_timeout: float | None = None
+    ) -> list[ReceivedMessage]:
+        extra: dict[str, Any] = {}
+        if visibility_timeout is not None:
+            extra["VisibilityTimeout"] = _whole_seconds(visibility_timeout)
+        abandoned = threading.Event()
+        try:
+            response = await _call(
+                self._receive_unless_abandoned,
+                abandoned=abandoned,
+                QueueUrl=self._url,
+                MaxNumberOfMessages=max(1, min(max_messages, 10)),
+                WaitTimeSeconds=max(0, min(int(wait_seconds), 20)),
+                # AWSTraceHeader is only returned when asked for: it carries the front's X-Ray trace.
+                MessageSystemAttributeNames=["ApproximateReceiveCount", "AWSTraceHeader", "MessageGroupId"],
+                **extra,
+            )
+        except asyncio.CancelledError:
+            abandoned.set()  # the poll goes on in its thread; what it receives is handed back
+            raise
         received = []
         for message in response.get("Messages", []):
             attributes = message.get("Attributes", {})
@@ -162,13 +183,27 @@ class SqsSource:
             )
         return received
 
+    def _receive_unless_abandoned(self, abandoned: threading.Event, **request: Any) -> Any:
+        """ReceiveMessage (in a worker thread). When the caller stopped waiting during the long
+        poll (the consumer is stopping), the messages received are made visible again at once,
+        so the shard group's next owner need not wait for their visibility timeout."""
+        response = self._client.receive_message(**request)
+        if not abandoned.is_set():
+            return response
+        for message in response.get("Messages", []):
+            with contextlib.suppress(Exception):
+                self._client.change_message_visibility(
+                    QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
+        return {}
+
     async def ack(self, message: ReceivedMessage) -> None:
         await _call(self._client.delete_message, QueueUrl=self._url, ReceiptHandle=message.receipt)
 
-    async def extend(self, message: ReceivedMessage, seconds: int) -> None:
+    async def extend(self, message: ReceivedMessage, seconds: float) -> None:
         await _call(
             self._client.change_message_visibility,
             QueueUrl=self._url,
             ReceiptHandle=message.receipt,
-            VisibilityTimeout=max(0, min(seconds, 43_200)),
+            VisibilityTimeout=_whole_seconds(seconds),
         )

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from encore.envelope import CommandEnvelope, EntitlementRef
+from encore.envelope import CommandEnvelope, EntitlementRef, snowflake_time
 from encore.errors import EnvelopeError
 
 snowflakes = st.integers(min_value=1, max_value=2**64 - 1)
@@ -96,3 +96,18 @@ def test_non_finite_numbers_cannot_enter_the_queue(value: float) -> None:
     # JSON has no infinity: it would come out of the queue as null and fail there instead.
     with pytest.raises(ValueError, match="finite"):
         make(options={"speed": value})
+
+
+@given(
+    interaction_id=st.integers(min_value=1, max_value=2**63 - 1),
+    received_at=st.datetimes(
+        min_value=datetime(2015, 1, 2), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    ),
+)
+def test_token_clock_starts_at_the_interactions_creation(interaction_id: int, received_at: datetime) -> None:
+    envelope = make().model_copy(update={"interaction_id": interaction_id, "received_at": received_at})
+    # Never later than the front's stamp, and never more than a token lifetime before it.
+    assert received_at - timedelta(minutes=15) <= envelope.issued_at <= received_at
+    created = snowflake_time(interaction_id)
+    if received_at - timedelta(minutes=15) <= created <= received_at:
+        assert envelope.issued_at == created

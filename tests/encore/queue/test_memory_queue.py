@@ -124,3 +124,26 @@ async def test_receive_waits_for_a_message(queue: InMemoryQueue) -> None:
 async def test_unknown_group_is_refused(queue: InMemoryQueue) -> None:
     with pytest.raises(QueueError, match="shard group 2"):
         queue.source(2)
+
+
+async def test_receive_can_set_the_visibility_timeout(queue: InMemoryQueue, clock: FakeClock) -> None:
+    source = queue.source(0)
+    await queue.send(envelope(1))
+    await source.receive(1, 0, visibility_timeout=5)
+    clock.now += 4
+    assert await source.receive(1, 0) == []
+    clock.now += 2
+    assert ids(await source.receive(1, 0)) == [1]
+
+
+async def test_message_handed_back_is_visible_at_once(queue: InMemoryQueue) -> None:
+    import asyncio
+
+    source = queue.source(0)
+    await queue.send(envelope(1))
+    (message,) = await source.receive(1, 0)
+    waiting = asyncio.create_task(source.receive(1, 5))
+    await asyncio.sleep(0.05)
+    await source.extend(message, 0)
+    (again,) = await asyncio.wait_for(waiting, 1)
+    assert again.receive_count == 2

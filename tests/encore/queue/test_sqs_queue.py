@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -136,3 +137,33 @@ async def test_lambda_trace_continues_into_the_fleet(sqs: SQSClient, monkeypatch
     await queue.send(envelope(9, guild_id=1 << 22))
     (message,) = await queue.source(0).receive(10, 0)
     assert message.trace_header == trace
+
+
+async def test_receive_takes_the_consumers_visibility_timeout(sqs: SQSClient) -> None:
+    url = fifo(sqs, "encore-visibility")
+    queue = SqsCommandQueue(sqs, [url], ShardLayout())
+    source = queue.source(0)
+    await queue.send(envelope(8, guild_id=1 << 22))
+    assert len(await source.receive(10, 0, visibility_timeout=0.2)) == 1  # rounded up to 1 s
+    assert await source.receive(10, 0) == []
+    await asyncio.sleep(1.2)
+    (again,) = await source.receive(10, 0)
+    assert again.receive_count == 2
+    await source.extend(again, 0)  # handed back: visible at once
+    (third,) = await source.receive(10, 0)
+    assert third.receive_count == 3
+
+
+async def test_a_poll_abandoned_by_a_stopping_consumer_hands_its_messages_back(sqs: SQSClient) -> None:
+    url = fifo(sqs, "encore-abandoned")
+    queue = SqsCommandQueue(sqs, [url], ShardLayout())
+    source = queue.source(0)
+    polling = asyncio.create_task(source.receive(10, 2))
+    await asyncio.sleep(0.3)
+    polling.cancel()  # the consumer stops mid-poll; the poll goes on in its worker thread
+    with pytest.raises(asyncio.CancelledError):
+        await polling
+    await queue.send(envelope(9, guild_id=1 << 22))  # ... and receives this
+    await asyncio.sleep(2.5)  # past the abandoned poll's wait: it has ended
+    (back,) = await source.receive(10, 0)  # visible at once, not after 30 s
+    assert back.receive_count == 2
