@@ -6,7 +6,7 @@ import discord
 
 from encore.durations import clock_text
 
-__all__ = ["duration", "track_label"]
+__all__ = ["duration", "neutralise", "track_label"]
 
 
 def duration(milliseconds: int, *, is_stream: bool = False) -> str:
@@ -16,6 +16,11 @@ def duration(milliseconds: int, *, is_stream: bool = False) -> str:
 
 def _escape(text: str) -> str:
     return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def neutralise(text: str) -> str:
+    """``text`` (a title, a lyric line, a playlist name) with its Markdown and mentions made inert."""
+    return _escape(text)
 
 
 def track_label(title: str, author: str, length_ms: int, *, is_stream: bool = False) -> str:

@@ -17,13 +17,13 @@ import wavelink
 from audio_fleet.consumer import CommandHandler
 from audio_fleet.controls import MSG_NOTHING_PLAYING, PlayerAction, PlayerControls, label, out_of_range
 from audio_fleet.formatting import duration
+from audio_fleet.guild_rules import EnvelopeTiers, TierLookup
 from audio_fleet.queue_commands import queue_handlers, shuffle
 from encore.commands.seek import parse_seek
-from encore.entitlements import EntitlementGrant, decide_volume, tier_from_entitlements
+from encore.entitlements import decide_volume
 from encore.envelope import CommandEnvelope
-from encore.tiers import Tier
 
-__all__ = ["PlayerCommands"]
+__all__ = ["PlayerCommands", "skip"]
 
 MSG_PAUSED: Final = "Paused {track}."
 MSG_ALREADY_PAUSED: Final = "The music is already paused. Use `/resume` to continue."
@@ -180,16 +180,12 @@ _BUTTONS: Final[Mapping[str, PlayerAction]] = {
 }
 
 
-async def now_playing_button(player: wavelink.Player, envelope: CommandEnvelope) -> str:
-    action = _BUTTONS.get(str(envelope.options.get("action", "")))
-    if action is None:
-        return MSG_UNKNOWN_BUTTON
-    # A button carries only its action: skip's optional "to" must not leak in from elsewhere.
-    return await action(player, envelope.model_copy(update={"options": {}}))
-
-
 class PlayerCommands:
-    """Every fleet command but ``/play``, with the tiers that cap ``/volume``."""
+    """Every fleet command but ``/play``, with the tiers that cap ``/volume``.
+
+    ``skip`` replaces the plain skip for ``/skip`` and the skip button (the fleet passes its
+    vote-skip, :class:`~audio_fleet.vote_skip.VoteSkip`).
+    """
 
     def __init__(
         self,
@@ -197,19 +193,25 @@ class PlayerCommands:
         *,
         sku_tiers: Mapping[int, str] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        tiers: TierLookup | None = None,
+        skip: PlayerAction = skip,
     ) -> None:
         self._controls = controls
-        self._sku_tiers = dict(sku_tiers or {})
-        self._clock = clock
+        self._tiers: TierLookup = tiers or EnvelopeTiers(sku_tiers, clock=clock)
+        self._skip = skip
+        self._buttons: Mapping[str, PlayerAction] = {**_BUTTONS, "skip": skip}
 
-    def tier(self, envelope: CommandEnvelope) -> Tier:
-        grants = (EntitlementGrant(e.sku_id, e.ends_at) for e in envelope.entitlements)
-        return tier_from_entitlements(grants, self._sku_tiers, self._clock())
+    async def now_playing_button(self, player: wavelink.Player, envelope: CommandEnvelope) -> str:
+        action = self._buttons.get(str(envelope.options.get("action", "")))
+        if action is None:
+            return MSG_UNKNOWN_BUTTON
+        # A button carries only its action: skip's optional "to" must not leak in from elsewhere.
+        return await action(player, envelope.model_copy(update={"options": {}}))
 
     async def volume(self, player: wavelink.Player, envelope: CommandEnvelope) -> str:
         raw = envelope.options.get("level")
         level = raw if isinstance(raw, int) and not isinstance(raw, bool) else player.volume
-        tier = self.tier(envelope)
+        tier = await self._tiers(envelope)
         decision = decide_volume(tier, level)
         if not decision.allowed:
             return MSG_VOLUME_CAPPED.format(cap=tier.volume_cap, prompt=decision.prompt)
@@ -232,7 +234,7 @@ class PlayerCommands:
         return {
             "pause": handle(pause),
             "resume": handle(resume),
-            "skip": handle(skip),
+            "skip": handle(self._skip),
             "previous": handle(previous),
             "seek": handle(seek),
             "replay": handle(replay),
@@ -240,6 +242,6 @@ class PlayerCommands:
             "leave": self.leave,
             "volume": handle(self.volume),
             "loop": handle(loop),
-            "np": handle(now_playing_button),
+            "np": handle(self.now_playing_button),
             **queue_handlers(self._controls),
         }

@@ -17,6 +17,7 @@ from discord.webhook.async_ import async_context
 __all__ = [
     "NO_MENTIONS",
     "InteractionReplies",
+    "Reply",
     "ReplyGoneError",
     "ReplyNotReadyError",
     "WebhookReplies",
@@ -27,6 +28,21 @@ log = logging.getLogger(__name__)
 NO_MENTIONS: Final[dict[str, Any]] = {"parse": []}
 #: Discord's JSON error code for "Unknown Message": @original does not exist yet.
 UNKNOWN_MESSAGE: Final = 10008
+
+
+class Reply(str):
+    """Reply text that also carries message components (e.g. Discord's premium button).
+
+    It *is* the reply's text, so every handler still returns ``str`` and the consumer passes it
+    through unchanged; :class:`WebhookReplies` adds the components to the edit.
+    """
+
+    components: list[dict[str, Any]]
+
+    def __new__(cls, content: str, components: list[dict[str, Any]]) -> Reply:
+        reply = super().__new__(cls, content)
+        reply.components = components
+        return reply
 
 
 class ReplyGoneError(Exception):
@@ -56,12 +72,15 @@ class WebhookReplies:
 
     async def edit_original(self, application_id: int, token: str, content: str) -> None:
         adapter = async_context.get()
+        payload: dict[str, Any] = {"content": str(content), "allowed_mentions": NO_MENTIONS}
+        if isinstance(content, Reply):
+            payload["components"] = content.components
         try:
             await adapter.edit_original_interaction_response(
                 application_id,
                 token,
                 session=self._session,
-                payload={"content": content, "allowed_mentions": NO_MENTIONS},
+                payload=payload,
             )
         except discord.NotFound as exc:
             if exc.code == UNKNOWN_MESSAGE:

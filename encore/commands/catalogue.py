@@ -200,7 +200,19 @@ _COMMANDS: Final = (
     CommandSpec(
         "filter",
         "Apply an audio effect to the music",
-        (OptionSpec("preset", "The effect to apply", required=True, choices=_FILTERS),),
+        (
+            OptionSpec("preset", "The effect to apply", required=True, choices=_FILTERS),
+            OptionSpec(
+                "speed",
+                "Playback speed in percent (100 is normal)",
+                OptionType.INTEGER,
+                min_value=50,
+                max_value=200,
+            ),
+            OptionSpec(
+                "pitch", "Pitch in percent (100 is normal)", OptionType.INTEGER, min_value=50, max_value=200
+            ),
+        ),
         dj_only=True,
     ),
     CommandSpec("lyrics", "Show the lyrics of the song that is playing"),

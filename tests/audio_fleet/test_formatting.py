@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from audio_fleet.formatting import duration, track_label
+from audio_fleet.formatting import duration, neutralise, track_label
 
 
 @pytest.mark.parametrize(
@@ -23,3 +23,10 @@ def test_markdown_and_mentions_in_titles_are_neutralised() -> None:
     label = track_label("**Bold** _Title_ ~~x~~ @everyone", "DJ `tick`", 61_000)
     assert label.startswith("**\\*\\*Bold\\*\\* \\_Title\\_ \\~\\~x\\~\\~ @\u200beveryone** by ")
     assert "(`1:01`)" in label
+
+
+def test_neutralise_makes_markdown_and_mentions_inert() -> None:
+    assert (
+        neutralise("**x** @here <@123456789012345678>")
+        == "\\*\\*x\\*\\* @\u200bhere <@\u200b123456789012345678>"
+    )
