@@ -1,7 +1,10 @@
 """``/play``: join the user's voice channel, find the track on Lavalink, play it or queue it.
 
 The user's voice channel comes from the gateway's voice states (the interaction payload does not
-carry it). The reply is the text the deferred response is edited to.
+carry it). The reply is the text the deferred response is edited to. Each track remembers who asked
+for it (``requester_id`` in its extras) and joins the queue at its fair, round-robin place
+(:mod:`~audio_fleet.player_queue`); ``next:true`` (DJs only) puts it at the front instead. The
+queue's length is capped by the guild's tier; a playlist is cut to what fits.
 """
 
 from __future__ import annotations
@@ -13,8 +16,13 @@ import discord
 import wavelink
 
 from audio_fleet.formatting import track_label
+from audio_fleet.guild_rules import EnvelopeTiers, TierLookup, caller_is_dj
+from audio_fleet.play_hooks import PlayHooks
+from audio_fleet.player_queue import FairQueue, QueueFullError, fair_queue_of
 from audio_fleet.snapshots import SnapshotKeeper
 from encore.envelope import CommandEnvelope
+from encore.guild_settings import DefaultGuildSettings, GuildSettingsReader
+from encore.i18n import translate
 
 __all__ = ["PlayCommand"]
 
@@ -46,26 +54,67 @@ class PlayCommand:
         keeper: SnapshotKeeper | None = None,
         search_source: str = "ytsearch",
         voice_timeout_s: float = 10.0,
+        tiers: TierLookup | None = None,
+        guild_settings: GuildSettingsReader | None = None,
+        hooks: PlayHooks | None = None,
     ) -> None:
+        """``hooks``: loads with retries and source fallback, players on the least loaded node,
+        and playback problems told to the listeners (without them: wavelink's defaults)."""
         self._client = client
+        self._hooks = hooks
         self._keeper = keeper
         self._search_source = search_source
         self._voice_timeout_s = voice_timeout_s
+        self._tiers: TierLookup = tiers or EnvelopeTiers()
+        self._guild_settings: GuildSettingsReader = guild_settings or DefaultGuildSettings()
 
     async def __call__(self, envelope: CommandEnvelope) -> str:
         query = str(envelope.options.get("query", ""))
-        guild = self._client.get_guild(envelope.guild_id)
-        if guild is None:
-            return MSG_GUILD_UNAVAILABLE
-        member = guild.get_member(envelope.user_id)
-        voice = member.voice if member is not None else None
-        channel = voice.channel if voice is not None else None
-        if channel is None:
-            return MSG_NOT_IN_VOICE
+        refused = await self.refusal(envelope)
+        if refused is not None:
+            return refused
+        if self._hooks is not None:
+            self._hooks.remember(envelope)
+        found = await self.find(query, envelope.locale)
+        if isinstance(found, str):
+            return found
+        tracks, notice = found
+        reply = await self.deliver(envelope, tracks)
+        return f"{notice}\n{reply}" if notice else reply
 
-        player = cast(wavelink.Player | None, guild.voice_client)
-        if player is not None and player.channel is not None and player.channel.id != channel.id:
-            return MSG_OTHER_CHANNEL.format(channel=player.channel.mention)
+    async def refusal(self, envelope: CommandEnvelope) -> str | None:
+        """Why the user can't add songs right now (not in voice, elsewhere, not a DJ), or None."""
+        found = self._channel(envelope)
+        if isinstance(found, str):
+            return found
+        if envelope.options.get("next") is True:
+            prefs = await self._guild_settings.get(envelope.guild_id)
+            if not caller_is_dj(envelope, prefs):
+                return translate("front.dj_only", envelope.locale)
+        return None
+
+    async def search(self, query: str, locale: str | None = None) -> wavelink.Search | str:
+        """The tracks Lavalink finds for ``query``, or the message saying why there are none."""
+        found = await self.find(query, locale)
+        return found if isinstance(found, str) else found[0]
+
+    async def find(self, query: str, locale: str | None = None) -> tuple[wavelink.Search, str | None] | str:
+        """Like :meth:`search`, plus what the listener should know about how the tracks were found
+        (another source stood in for a failing one)."""
+        if self._hooks is None:
+            tracks = await self._search_plainly(query)
+            return tracks if isinstance(tracks, str) else (tracks, None)
+        try:
+            loaded = await self._hooks.load(query, locale)
+        except wavelink.InvalidNodeException:
+            return MSG_NO_NODE
+        if isinstance(loaded, str):
+            return loaded
+        if not loaded.tracks:
+            return MSG_NO_RESULTS.format(query=_plain(query))
+        return loaded.tracks, loaded.notice
+
+    async def _search_plainly(self, query: str) -> wavelink.Search | str:
         try:
             tracks = await wavelink.Playable.search(query, source=self._search_source)
         except wavelink.LavalinkLoadException as exc:
@@ -74,36 +123,98 @@ class PlayCommand:
             return MSG_NO_NODE
         if not tracks:
             return MSG_NO_RESULTS.format(query=_plain(query))
+        return tracks
 
+    async def deliver(self, envelope: CommandEnvelope, tracks: wavelink.Search) -> str:
+        """Join the user's channel if needed, then play or queue ``tracks`` for them."""
+        channel = self._channel(envelope)
+        if isinstance(channel, str):
+            return channel
+        guild = channel.guild
+        player = cast(wavelink.Player | None, guild.voice_client)
         if player is None:
             joined = await self._join(channel)
             if isinstance(joined, str):
                 return joined
             player = joined
-
-        reply = await self._play_or_queue(player, tracks)
+        for track in tracks:
+            track.extras = {"requester_id": str(envelope.user_id)}
+        reply = await self._play_or_queue(player, tracks, envelope)
         if self._keeper is not None:
             await self._keeper.save(player)
         return reply
 
-    async def _play_or_queue(self, player: wavelink.Player, tracks: wavelink.Search) -> str:
+    def _channel(self, envelope: CommandEnvelope) -> discord.VoiceChannel | discord.StageChannel | str:
+        guild = self._client.get_guild(envelope.guild_id)
+        if guild is None:
+            return MSG_GUILD_UNAVAILABLE
+        member = guild.get_member(envelope.user_id)
+        voice = member.voice if member is not None else None
+        channel = voice.channel if voice is not None else None
+        if channel is None:
+            return MSG_NOT_IN_VOICE
+        player = cast(wavelink.Player | None, guild.voice_client)
+        if player is not None and player.channel is not None and player.channel.id != channel.id:
+            return MSG_OTHER_CHANNEL.format(channel=player.channel.mention)
+        return channel
+
+    async def _play_or_queue(
+        self, player: wavelink.Player, tracks: wavelink.Search, envelope: CommandEnvelope
+    ) -> str:
+        queue = fair_queue_of(player)
+        limit = (await self._tiers(envelope)).queue_length
         if isinstance(tracks, wavelink.Playlist):
-            added = player.queue.put(tracks)
-            first = await self._start_if_idle(player)
-            return MSG_PLAYLIST.format(
-                name=_plain(tracks.name), count=added, first=first or "Added to the queue."
-            )
+            return await self._playlist(player, queue, tracks, limit, envelope)
         track = tracks[0]
-        if player.current is None and not player.queue:
+        if player.current is None and not queue:
             await player.play(track)
             return MSG_NOW_PLAYING.format(track=_label(track))
-        player.queue.put(track)
-        return MSG_QUEUED.format(track=_label(track), position=len(player.queue))
+        try:
+            if envelope.options.get("next") is True:
+                queue.add_next(track, limit)
+                return translate("fleet.queued_next", envelope.locale, track=_label(track))
+            position = queue.add(track, player.current, limit)
+        except QueueFullError:
+            return translate("fleet.queue_full", envelope.locale, limit=limit)
+        return MSG_QUEUED.format(track=_label(track), position=position)
+
+    async def _playlist(
+        self,
+        player: wavelink.Player,
+        queue: FairQueue,
+        playlist: wavelink.Playlist,
+        limit: int,
+        envelope: CommandEnvelope,
+    ) -> str:
+        tracks = list(playlist)
+        first: str | None = None
+        if player.current is None and not queue and tracks:
+            start = tracks.pop(0)
+            await player.play(start)
+            first = MSG_NOW_PLAYING.format(track=_label(start))
+        added = 1 if first is not None else 0
+        for track in tracks[: queue.room(limit)]:
+            queue.add(track, player.current, limit)
+            added += 1
+        if added == 0:
+            return translate("fleet.queue_full", envelope.locale, limit=limit)
+        reply = MSG_PLAYLIST.format(
+            name=_plain(playlist.name), count=added, first=first or "Added to the queue."
+        )
+        if added < len(playlist):
+            trimmed = translate(
+                "fleet.playlist_trimmed", envelope.locale, added=added, total=len(playlist), limit=limit
+            )
+            reply = f"{reply}\n{trimmed}"
+        return reply
 
     async def _join(self, channel: discord.abc.Connectable) -> wavelink.Player | str:
         mention = getattr(channel, "mention", "your channel")
         try:
-            player = await channel.connect(cls=wavelink.Player, timeout=self._voice_timeout_s, self_deaf=True)
+            make_player = self._hooks.make_player if self._hooks is not None else None
+            player = await channel.connect(
+                cls=make_player or wavelink.Player, timeout=self._voice_timeout_s, self_deaf=True
+            )
         except wavelink.ChannelTimeoutException:
             # wavelink raises its own timeout type, so discord.py's cleanup is skipped and the
             # guild would answer "Already connected" forever: disconnect ourselves.
@@ -115,6 +226,7 @@ class PlayCommand:
         except discord.ClientException as exc:
             return MSG_VOICE_FORBIDDEN.format(channel=mention, reason=_plain(str(exc)))
         player.autoplay = wavelink.AutoPlayMode.partial
+        fair_queue_of(player)
         return player
 
     async def _abandon(self, channel: discord.abc.Connectable) -> None:
@@ -122,13 +234,6 @@ class PlayCommand:
         voice_client = guild.voice_client if guild is not None else None
         if voice_client is not None:
             await voice_client.disconnect(force=True)
-
-    async def _start_if_idle(self, player: wavelink.Player) -> str | None:
-        if player.current is not None or not player.queue:
-            return None
-        track = player.queue.get()
-        await player.play(track)
-        return MSG_NOW_PLAYING.format(track=_label(track))
 
 
 def _label(track: wavelink.Playable) -> str:

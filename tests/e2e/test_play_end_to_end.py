@@ -75,7 +75,8 @@ async def test_load_error_is_explained(stack: Sandbox) -> None:
         },
     )
     outcome = await stack.run_command("/play query:rick astley")
-    assert outcome.final == "I couldn't load that: This video is age restricted"
+    # Every source of the fallback order refused it; the listener hears why, in plain words.
+    assert outcome.final == "That song is age-restricted on YouTube, so I can't play it."
 
 
 async def test_markdown_and_mentions_in_titles_cannot_format_or_ping(stack: Sandbox) -> None:

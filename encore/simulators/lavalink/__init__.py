@@ -5,7 +5,7 @@
 session resuming, the REST players API and ``loadtracks`` over a :class:`Catalogue` of tracks. It
 records every request (``sim.requests``) and every op it sent (``sim.sent``), exposes its sessions
 and players for assertions, and injects faults (``sim.faults``, ``close_websockets``,
-``abort_websockets``, ``restart``). Run it alone with ``python -m encore.simulators.lavalink``.
+``abort_websockets``, ``restart``, ``crash``). Run it alone with ``python -m encore.simulators.lavalink``.
 
 Modules: :mod:`.simulator` (the server and its public surface), :mod:`.session` (sessions, players,
 playback), :mod:`.websocket` and :mod:`.rest` (the two endpoints), :mod:`.ops` (wire payloads),

@@ -31,6 +31,7 @@ __all__ = [
     "SearchQuery",
     "UrlQuery",
     "parse_identifier",
+    "source_of",
 ]
 
 SEARCH_LIMIT: Final = 10
@@ -130,6 +131,22 @@ def parse_identifier(identifier: str) -> SearchQuery | UrlQuery | BareIdentifier
     if parts.scheme in ("http", "https") and parts.netloc:
         return UrlQuery(url=identifier.strip())
     return BareIdentifier(identifier=identifier)
+
+
+def source_of(identifier: str) -> str:
+    """The source manager that would load ``identifier``: a search prefix's source, ``youtube`` or
+    ``soundcloud`` for their URLs (and bare YouTube ids), ``http`` for any other URL."""
+    parsed = parse_identifier(identifier)
+    if isinstance(parsed, SearchQuery):
+        return parsed.source
+    if isinstance(parsed, UrlQuery):
+        host = (urllib.parse.urlsplit(parsed.url).hostname or "").lower()
+        if host in _YOUTUBE_HOSTS:
+            return "youtube"
+        if host == "soundcloud.com" or host.endswith(".soundcloud.com"):
+            return "soundcloud"
+        return "http"
+    return "youtube"
 
 
 class Catalogue:

@@ -10,6 +10,11 @@ Each fault changes what the client really sees on the wire:
   ``status`` with a Lavalink error body and change nothing;
 * ``load_result(identifier_contains, result)`` -- ``/v4/loadtracks`` answers ``result`` (an ``error``
   or ``empty`` load result, say) for matching identifiers;
+* ``fail_source(source, message, severity, cause)`` -- every load from one source (``youtube``,
+  ``soundcloud``, ``http``...: by search prefix or URL) fails as Lavalink reports a source's
+  exception: ``{"loadType": "error", "data": {message, severity, cause}}``;
+* ``silent`` -- the node keeps its websockets open but sends nothing (no stats, no player updates,
+  no events): a hung node;
 * ``frames_nulled``/``frames_deficit``/``system_load``/``lavalink_load`` -- what ``stats`` reports,
   to make a node look degraded or busy to a load balancer.
 
@@ -19,9 +24,9 @@ Connection-level faults (graceful close, abort, restart) are methods of the simu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
-__all__ = ["Faults", "LoadOverride", "RequestFailure"]
+__all__ = ["SEVERITIES", "Faults", "LoadOverride", "RequestFailure", "SourceFailure"]
 
 
 @dataclass(slots=True)
@@ -56,6 +61,25 @@ class LoadOverride:
         )
 
 
+#: Lavalink's exception severities.
+SEVERITIES: Final = frozenset({"common", "suspicious", "fault"})
+
+
+@dataclass(slots=True)
+class SourceFailure:
+    """Every load from ``source`` fails (``remaining`` times; None: until cleared)."""
+
+    source: str
+    message: str
+    severity: str
+    cause: str
+    remaining: int | None
+
+    def result(self) -> dict[str, Any]:
+        exception = {"message": self.message, "severity": self.severity, "cause": self.cause}
+        return {"loadType": "error", "data": exception}
+
+
 class Faults:
     """The switchable faults of one simulated node; all off by default."""
 
@@ -67,7 +91,9 @@ class Faults:
     lavalink_load: float
     request_failures: list[RequestFailure]
     load_overrides: list[LoadOverride]
+    source_failures: list[SourceFailure]
     handshake_rejections: list[int]
+    silent: bool
 
     def __init__(self) -> None:
         self.clear()
@@ -82,7 +108,9 @@ class Faults:
         self.lavalink_load = 0.01
         self.request_failures = []
         self.load_overrides = []
+        self.source_failures = []
         self.handshake_rejections = []
+        self.silent = False
 
     def fail_player_patch(self, count: int = 1, status: int = 500) -> None:
         """The next ``count`` ``PATCH /v4/sessions/{sid}/players/{gid}`` fail with ``status``."""
@@ -106,6 +134,22 @@ class Faults:
         """``/v4/loadtracks`` answers ``result`` for identifiers containing the text (any case)."""
         self.load_overrides.append(LoadOverride(identifier_contains, result, count))
 
+    def fail_source(
+        self,
+        source: str,
+        message: str = "Sign in to confirm you're not a bot",
+        *,
+        severity: str = "common",
+        cause: str | None = None,
+        count: int | None = None,
+    ) -> None:
+        """Loads from ``source`` fail with Lavalink's exception shape (``count`` times; None: until
+        cleared). ``severity`` is ``common``, ``suspicious`` or ``fault``, as in Lavalink."""
+        if severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {sorted(SEVERITIES)}")
+        detail = cause or f"com.sedmelluq.discord.lavaplayer.tools.FriendlyException: {message}"
+        self.source_failures.append(SourceFailure(source, message, severity, detail, count))
+
     def reject_handshake(self, count: int = 1, status: int = 503) -> None:
         """The next ``count`` websocket upgrades are refused with ``status``."""
         self.handshake_rejections.extend([status] * count)
@@ -125,6 +169,15 @@ class Faults:
                 if override.remaining is not None:
                     override.remaining -= 1
                 return override.result
+        return None
+
+    def take_source_failure(self, source: str) -> dict[str, Any] | None:
+        """The ``error`` load result for a load from ``source``, if that source is failing."""
+        for failure in self.source_failures:
+            if failure.source == source and (failure.remaining is None or failure.remaining > 0):
+                if failure.remaining is not None:
+                    failure.remaining -= 1
+                return failure.result()
         return None
 
     def take_handshake_rejection(self) -> int | None:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 from aiohttp import web
 
 from encore.simulators.lavalink import ops
+from encore.simulators.lavalink.catalogue import source_of
 from encore.simulators.lavalink.ops import JSON
 from encore.simulators.lavalink.session import PlayerUpdate, SimSession, TrackChange
 from encore.simulators.lavalink.track import TrackDecodeError, decode_track, track_object
@@ -144,6 +145,9 @@ class RestApi:
         override = self._sim.faults.take_load_override(identifier)
         if override is not None:
             return json_response(override)
+        failed = self._sim.faults.take_source_failure(source_of(identifier))
+        if failed is not None:
+            return json_response(failed)
         return json_response(self._sim.catalogue.load(identifier))
 
     async def decode_track(self, request: web.Request) -> web.StreamResponse:

@@ -241,6 +241,7 @@ class SimSession:
         client_name: str,
         clock: Callable[[], float],
         on_send: Callable[[SentMessage], None],
+        silent: Callable[[], bool] = lambda: False,
     ) -> None:
         self.id = session_id
         self.user_id = user_id
@@ -254,6 +255,7 @@ class SimSession:
         self.next_stats_at: float | None = None
         self._clock = clock
         self._on_send = on_send
+        self._silent = silent
 
     def __repr__(self) -> str:
         return (
@@ -287,7 +289,10 @@ class SimSession:
         )
 
     async def send(self, payload: JSON, *, queue: bool = False) -> None:
-        """Send ``payload``; if the socket is gone and ``queue`` is set, keep it for the resume."""
+        """Send ``payload``; if the socket is gone and ``queue`` is set, keep it for the resume.
+        A silent (hung) node sends and keeps nothing."""
+        if self._silent():
+            return
         socket = self.socket
         if socket is not None and not socket.closed:
             try:

@@ -32,6 +32,7 @@ from encore.lifecycle import Startable
 from encore.simulators.lavalink import ops
 from encore.simulators.lavalink.catalogue import Catalogue
 from encore.simulators.lavalink.faults import Faults
+from encore.simulators.lavalink.lyrics import LyricsPlugin
 from encore.simulators.lavalink.ops import JSON
 from encore.simulators.lavalink.rest import WEBSOCKET_PATH, RestApi
 from encore.simulators.lavalink.session import SentMessage, SimPlayer, SimSession
@@ -98,6 +99,8 @@ class LavalinkSimulator(Startable):
         self.sessions: dict[str, SimSession] = {}
         self.faults = Faults()
         self.lock = asyncio.Lock()
+        #: The LavaLyrics plugin, when the node has it (set before ``start``).
+        self.lyrics: LyricsPlugin | None = None
 
         self._port = port
         self._started_at = clock()
@@ -159,6 +162,8 @@ class LavalinkSimulator(Startable):
         app.on_shutdown.append(self._on_shutdown)
         app.router.add_get(WEBSOCKET_PATH, WebsocketEndpoint(self).handle)
         app.add_routes(rest.routes())
+        if self.lyrics is not None:
+            app.add_routes(self.lyrics.routes(self))
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         await web.SockSite(runner, sock).start()
@@ -204,6 +209,27 @@ class LavalinkSimulator(Startable):
             if transport is not None:
                 transport.abort()
         await self._settle(sockets)
+
+    async def crash(self) -> None:
+        """The node process dies: connections dropped without close frames, nothing listening,
+        every session and player gone. :meth:`start` brings it back empty (``resumed: false``)."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+        await self._stop_server(crash=True)
+        async with self.lock:
+            for session in list(self.sessions.values()):
+                self.destroy_session(session)
+        self.notify()
+
+    async def push_stats(self) -> None:
+        """Send every connected session its ``stats`` op now (Lavalink sends one a minute)."""
+        async with self.lock:
+            for session in list(self.sessions.values()):
+                if session.connected:
+                    await session.send(self.stats(session))
 
     async def restart(self, wipe_sessions: bool = True, downtime: float = 0.0) -> None:
         """Crash and come back on the same port after ``downtime`` seconds.
@@ -286,7 +312,7 @@ class LavalinkSimulator(Startable):
             "lavaplayer": "2.2.3",
             "sourceManagers": list(SOURCE_MANAGERS),
             "filters": list(FILTERS),
-            "plugins": [],
+            "plugins": [self.lyrics.info] if self.lyrics is not None else [],
         }
 
     # -- waiting --------------------------------------------------------------------------------

@@ -107,6 +107,7 @@ class WebsocketEndpoint:
                     client_name=request.headers.get("Client-Name", ""),
                     clock=sim.clock,
                     on_send=sim.record_sent,
+                    silent=lambda: sim.faults.silent,
                 )
                 sim.sessions[session.id] = session
             session.attach(socket)
