@@ -8,11 +8,12 @@ end. A snapshot store outage is logged and never interrupts the music.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 import wavelink
 
+from audio_fleet.fencing import LeaseLostError
 from encore.player_snapshot import LoopMode, PlayerSnapshot, SnapshotStore, TrackSnapshot
 from encore.redis_client import RedisUnavailableError
 
@@ -70,9 +71,18 @@ class SnapshotKeeper:
             await self._store.save(snapshot_of(player, guild.id, self._clock()))
         except RedisUnavailableError:
             log.warning("could not save the player snapshot of guild %s", guild.id, exc_info=True)
+        except LeaseLostError as exc:
+            log.warning("guild %s: snapshot not saved: %s", guild.id, exc)
+
+    async def save_all(self, players: Iterable[wavelink.Player]) -> None:
+        """Save every player's snapshot (position included), e.g. periodically or before a handoff."""
+        for player in players:
+            await self.save(player)
 
     async def forget(self, guild_id: int) -> None:
         try:
             await self._store.delete(guild_id)
         except RedisUnavailableError:
             log.warning("could not delete the player snapshot of guild %s", guild_id, exc_info=True)
+        except LeaseLostError as exc:
+            log.warning("guild %s: snapshot not deleted: %s", guild_id, exc)

@@ -85,6 +85,7 @@ async def test_serve_and_fleet_processes_share_the_queue(
         ENCORE_QUEUE="sqs",
         ENCORE_SQS_QUEUE_URLS=queue_url,
         ENCORE_QUEUE_WAIT_SECONDS="2",  # short long-polls: the fleet's shutdown waits for one
+        ENCORE_HEALTH_PORT=str(health_port := free_port()),  # the fleet's /health and /ready
         AWS_ENDPOINT_URL=moto_endpoint,
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
@@ -104,6 +105,13 @@ async def test_serve_and_fleet_processes_share_the_queue(
         assert message["content"].startswith("Now playing **Never Gonna Give You Up**")
         player = await lavalink_sim.wait_for_track(guild.id, "Never Gonna Give You Up", timeout=5)
         assert player.connected
+        # The fleet's health endpoints, as ECS would call them.
+        async with httpx.AsyncClient() as client:
+            alive = await client.get(f"http://127.0.0.1:{health_port}/health", timeout=5)
+            ready = await client.get(f"http://127.0.0.1:{health_port}/ready", timeout=5)
+        assert alive.status_code == 200
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"] == {"gateway": True, "lavalink": True, "consumer": True}
     finally:
         for process in (front, fleet):
             process.terminate()
@@ -113,5 +121,9 @@ async def test_serve_and_fleet_processes_share_the_queue(
     # has shut down gracefully, so the front's code is -SIGTERM).
     assert codes[0] in (0, -signal.SIGTERM)
     assert codes[1] == 0
-    # The fleet left voice on its way out.
-    assert lavalink_sim.player(guild.id) is None
+    # The fleet drained on SIGTERM: it saved the player and kept it on Lavalink (its session is
+    # resumable) instead of destroying it, so the music plays on until the next owner takes over.
+    kept = lavalink_sim.player(guild.id)
+    assert kept is not None
+    assert kept.track is not None
+    assert kept.track["info"]["title"] == "Never Gonna Give You Up"
