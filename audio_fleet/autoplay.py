@@ -11,7 +11,10 @@ asks the player's node for candidates, seeded by the song that just ended:
 
 :mod:`~audio_fleet.autoplay_scoring` (pure) picks the best one; it plays with the ``autoplay`` extra
 (no requester). When nothing may play, the guild is told once, in the channel autoplay was turned
-on from. The on/off choice lives in this task's memory: a restarted task starts with it off.
+on from. The guild's stated genres (``genre_preferences`` in its settings) weigh in the scoring next
+to what it played. With stored settings (a database), the on/off choice and its channel are kept
+there (:class:`~encore.guild_settings.PlayerModesWriter`), so a restarted task or the guild's next
+owner carries on; without, it lives in this task's memory.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from audio_fleet.autoplay_scoring import (
     Candidate,
     TrackFacts,
     candidate_queries,
-    genre_preferences,
+    guild_preferences,
     pick,
 )
 from audio_fleet.consumer import CommandHandler
@@ -38,7 +41,8 @@ from audio_fleet.controls import PlayerControls
 from audio_fleet.premium import FeatureGate
 from audio_fleet.replies import NO_MENTIONS
 from encore.envelope import CommandEnvelope
-from encore.i18n import translate
+from encore.guild_settings import GuildSettingsReader, PlayerModesWriter
+from encore.i18n import resolve_locale, translate
 from encore.tiers import Feature
 
 __all__ = ["Autoplay", "AutoplayCommand", "CandidateSource", "ChannelPoster", "NodeCandidates", "facts_of"]
@@ -129,7 +133,14 @@ class Autoplay:
         controls: PlayerControls,
         source: CandidateSource | None = None,
         policy: AutoplayPolicy = DEFAULT_POLICY,
+        *,
+        guild_settings: GuildSettingsReader | None = None,
+        modes: PlayerModesWriter | None = None,
     ) -> None:
+        """``guild_settings`` gives the stated genres (and the stored on/off when ``modes``
+        keeps it); ``modes`` stores ``/autoplay`` for the next owner of the guild."""
+        self._settings = guild_settings
+        self._modes = modes
         self._poster = poster
         self._controls = controls
         self._source: CandidateSource = source if source is not None else NodeCandidates(policy)
@@ -138,23 +149,49 @@ class Autoplay:
         self._running: set[asyncio.Task[None]] = set()
 
     def enabled(self, guild_id: int) -> bool:
+        """On in this task (see :meth:`stored_on` for what the stored settings say)."""
         return guild_id in self._guilds
 
-    def enable(self, guild_id: int, channel_id: int, locale: str) -> None:
+    async def enable(self, guild_id: int, channel_id: int, locale: str) -> None:
+        if self._modes is not None:
+            await self._modes.set_autoplay(guild_id, channel_id)
         self._guilds[guild_id] = _GuildAutoplay(channel_id, locale)
 
-    def disable(self, guild_id: int) -> None:
+    async def disable(self, guild_id: int) -> None:
+        if self._modes is not None:
+            await self._modes.set_autoplay(guild_id, None)
         self._guilds.pop(guild_id, None)
+
+    async def stored_on(self, guild_id: int) -> bool:
+        """Whether the stored settings have autoplay on (this task follows them)."""
+        if self._modes is None or self._settings is None:
+            return False
+        try:
+            prefs = await self._settings.get(guild_id)
+        except Exception:
+            log.warning("guild %s: stored settings unavailable for autoplay", guild_id, exc_info=True)
+            return False
+        if prefs.autoplay_channel_id is None:
+            self._guilds.pop(guild_id, None)
+            return False
+        known = self._guilds.get(guild_id)
+        if known is None or known.channel_id != prefs.autoplay_channel_id:
+            locale = resolve_locale(prefs.language, known.locale if known is not None else None)
+            self._guilds[guild_id] = _GuildAutoplay(prefs.autoplay_channel_id, locale)
+        return True
 
     async def track_ended(self, payload: wavelink.TrackEndEventPayload) -> None:
         """Called for every TrackEndEvent, before anything else reacts to it (queue state is exact)."""
         player = payload.player
         guild = player.guild if player is not None else None
-        if player is None or guild is None or guild.id not in self._guilds:
+        if player is None or guild is None:
             return
         if payload.reason != "finished" or player.queue or player.current is not None:
             return
         if player.queue.mode is not wavelink.QueueMode.normal:
+            return
+        # Stored: the stored settings are the truth (another task or the API may have changed them).
+        if not (await self.stored_on(guild.id) if self._modes is not None else guild.id in self._guilds):
             return
         task = asyncio.create_task(self.continue_after(player, payload.track), name=f"autoplay-{guild.id}")
         self._running.add(task)
@@ -174,7 +211,8 @@ class Autoplay:
             log.exception("guild %s: autoplay could not ask the node", guild.id)
             offered = []
         tracks = dict(offered)
-        chosen = pick([c for c, _ in offered], history, genre_preferences(history), self._policy)
+        preferences = guild_preferences(history, await self._stated_genres(guild.id))
+        chosen = pick([c for c, _ in offered], history, preferences, self._policy)
         if player.current is not None or player.queue or not player.connected:
             return  # someone queued a song meanwhile, or the player left
         if chosen is None:
@@ -185,6 +223,15 @@ class Autoplay:
         state.told_nothing = False
         await player.play(track)
         await self._controls.save(player)
+
+    async def _stated_genres(self, guild_id: int) -> tuple[str, ...]:
+        if self._settings is None:
+            return ()
+        try:
+            return (await self._settings.get(guild_id)).genre_preferences
+        except Exception:
+            log.warning("guild %s: genre preferences unavailable", guild_id, exc_info=True)
+            return ()
 
     async def _tell_nothing(self, guild_id: int, state: _GuildAutoplay) -> None:
         if state.told_nothing:
@@ -211,12 +258,12 @@ class AutoplayCommand:
 
     async def __call__(self, envelope: CommandEnvelope) -> str:
         if str(envelope.options.get("mode", "")) == "off":
-            self._autoplay.disable(envelope.guild_id)
+            await self._autoplay.disable(envelope.guild_id)
             return translate("fleet.autoplay_off", envelope.locale)
         refusal = await self._gate.refusal(envelope, Feature.AUTOPLAY)
         if refusal is not None:
             return refusal
-        self._autoplay.enable(envelope.guild_id, envelope.channel_id, envelope.locale)
+        await self._autoplay.enable(envelope.guild_id, envelope.channel_id, envelope.locale)
         return translate("fleet.autoplay_on", envelope.locale)
 
     def handlers(self) -> dict[str, CommandHandler]:

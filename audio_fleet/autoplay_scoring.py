@@ -37,6 +37,7 @@ __all__ = [
     "candidate_queries",
     "genre_preferences",
     "genres_of",
+    "guild_preferences",
     "pick",
     "rank",
     "score",
@@ -159,6 +160,18 @@ def genre_preferences(history: Iterable[TrackFacts]) -> dict[str, float]:
         total += 1
         counts.update(genres_of(track))
     return {genre: count / total for genre, count in counts.items()} if total else {}
+
+
+def guild_preferences(history: Iterable[TrackFacts], stated: Iterable[str] = ()) -> dict[str, float]:
+    """The guild's taste: the genre shares of its history, with the genres its admins chose
+    (``genre_preferences`` in its settings; names as in :data:`GENRE_WORDS`, any case) at full
+    weight. A stated genre Encore does not know is ignored."""
+    preferences = genre_preferences(history)
+    for genre in stated:
+        key = _fold(genre).strip().replace("-", "").replace(" ", "")
+        if key in GENRE_WORDS:
+            preferences[key] = 1.0
+    return preferences
 
 
 def _blocked(candidate: Candidate, history: Sequence[TrackFacts], policy: AutoplayPolicy) -> bool:

@@ -1,7 +1,9 @@
 """The extra player features, wired for one fleet task: ``/filter``, ``/lyrics`` and ``/autoplay``.
 
 Effects and autoplay are premium (:class:`~audio_fleet.premium.FeatureGate`, which answers with the
-upgrade prompt and Discord's premium button); lyrics depend on the node's LavaLyrics plugin.
+upgrade prompt and Discord's premium button, decided against ``tier_table``, the configured tiers);
+lyrics depend on the node's LavaLyrics plugin. With stored settings, autoplay reads the guild's
+genre preferences and keeps its on/off in ``modes``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from audio_fleet.guild_rules import TierLookup
 from audio_fleet.lyrics import LyricsCommand
 from audio_fleet.premium import FeatureGate
 from audio_fleet.snapshots import SnapshotKeeper
+from encore.guild_settings import GuildSettingsReader, PlayerModesWriter
+from encore.tiers import DEFAULT_TIERS, Tier
 
 __all__ = ["FeatureService"]
 
@@ -31,10 +35,15 @@ class FeatureService:
         sku_tiers: Mapping[int, str] | None = None,
         tiers: TierLookup | None = None,
         messages: ChannelMessages | None = None,
+        tier_table: Mapping[str, Tier] = DEFAULT_TIERS,
+        guild_settings: GuildSettingsReader | None = None,
+        modes: PlayerModesWriter | None = None,
     ) -> None:
         controls = PlayerControls(client, keeper)
-        gate = FeatureGate(sku_tiers, tiers=tiers)
-        self.autoplay = Autoplay(messages or DiscordChannelMessages(client), controls)
+        gate = FeatureGate(sku_tiers, tiers=tiers, tier_table=tier_table)
+        self.autoplay = Autoplay(
+            messages or DiscordChannelMessages(client), controls, guild_settings=guild_settings, modes=modes
+        )
         client.track_end_listeners.append(self.autoplay.track_ended)
         self._handlers: dict[str, CommandHandler] = {
             **FilterCommand(controls, gate).handlers(),

@@ -15,7 +15,7 @@ from typing import Final, cast
 import discord
 import wavelink
 
-from audio_fleet.formatting import track_label
+from audio_fleet.formatting import neutralise, track_label
 from audio_fleet.guild_rules import EnvelopeTiers, TierLookup, caller_is_dj
 from audio_fleet.play_hooks import PlayHooks
 from audio_fleet.player_queue import FairQueue, QueueFullError, fair_queue_of
@@ -42,7 +42,8 @@ MSG_PLAYLIST: Final = "Loaded playlist **{name}**: {count} tracks. {first}"
 
 
 def _plain(text: str, limit: int = 100) -> str:
-    cleaned = discord.utils.escape_markdown(text.replace("`", "'"))
+    """User or source text (a query, a playlist name, an error) made inert: no Markdown, no mentions."""
+    cleaned = neutralise(text.replace("`", "'"))
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
@@ -137,12 +138,20 @@ class PlayCommand:
             if isinstance(joined, str):
                 return joined
             player = joined
+            await self._default_volume(player, envelope)
         for track in tracks:
             track.extras = {"requester_id": str(envelope.user_id)}
         reply = await self._play_or_queue(player, tracks, envelope)
         if self._keeper is not None:
             await self._keeper.save(player)
         return reply
+
+    async def _default_volume(self, player: wavelink.Player, envelope: CommandEnvelope) -> None:
+        """A new player starts at the guild's default volume (``default_volume``), within its tier."""
+        prefs = await self._guild_settings.get(envelope.guild_id)
+        volume = min(prefs.default_volume, (await self._tiers(envelope)).volume_cap)
+        if volume != player.volume:
+            await player.set_volume(volume)
 
     def _channel(self, envelope: CommandEnvelope) -> discord.VoiceChannel | discord.StageChannel | str:
         guild = self._client.get_guild(envelope.guild_id)

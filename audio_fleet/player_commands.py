@@ -22,6 +22,7 @@ from audio_fleet.queue_commands import queue_handlers, shuffle
 from encore.commands.seek import parse_seek
 from encore.entitlements import decide_volume
 from encore.envelope import CommandEnvelope
+from encore.tiers import DEFAULT_TIERS, Tier
 
 __all__ = ["PlayerCommands", "skip"]
 
@@ -195,9 +196,12 @@ class PlayerCommands:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         tiers: TierLookup | None = None,
         skip: PlayerAction = skip,
+        tier_table: Mapping[str, Tier] = DEFAULT_TIERS,
     ) -> None:
+        """``tier_table`` is the configured tiers (ENCORE_TIERS): what ``/volume`` may reach."""
         self._controls = controls
-        self._tiers: TierLookup = tiers or EnvelopeTiers(sku_tiers, clock=clock)
+        self._tiers: TierLookup = tiers or EnvelopeTiers(sku_tiers, clock=clock, tiers=tier_table)
+        self._tier_table = tier_table
         self._skip = skip
         self._buttons: Mapping[str, PlayerAction] = {**_BUTTONS, "skip": skip}
 
@@ -212,7 +216,7 @@ class PlayerCommands:
         raw = envelope.options.get("level")
         level = raw if isinstance(raw, int) and not isinstance(raw, bool) else player.volume
         tier = await self._tiers(envelope)
-        decision = decide_volume(tier, level)
+        decision = decide_volume(tier, level, self._tier_table)
         if not decision.allowed:
             return MSG_VOLUME_CAPPED.format(cap=tier.volume_cap, prompt=decision.prompt)
         await player.set_volume(level)

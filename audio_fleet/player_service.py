@@ -5,9 +5,11 @@ controls of :class:`~audio_fleet.player_commands.PlayerCommands` with vote-skip,
 the gateway client tells about track and voice changes: :class:`~audio_fleet.presence.Presence`
 (inactivity) and :class:`~audio_fleet.announcer.Announcer` (the now-playing message).
 
-Guild tiers come from ``tiers`` (default: the interaction's entitlements) and guild preferences from
-``guild_settings`` (default: :class:`~encore.guild_settings.DefaultGuildSettings`); the database-backed
-versions plug in here.
+Guild tiers come from ``tiers`` (default: the interaction's entitlements; with a database,
+:class:`~audio_fleet.tier_lookup.StoredTiers`) decided against ``tier_table`` (the configured
+tiers, ENCORE_TIERS), and guild preferences from ``guild_settings`` (default:
+:class:`~encore.guild_settings.DefaultGuildSettings`; with a database, the stored settings, which are
+also ``modes``, where ``/247`` is kept). ``plays`` (with a database) counts each track start.
 """
 
 from __future__ import annotations
@@ -24,13 +26,16 @@ from audio_fleet.guild_state import GuildStates
 from audio_fleet.history import HistoryCommand
 from audio_fleet.play import PlayCommand
 from audio_fleet.play_hooks import PlayHooks
+from audio_fleet.play_usage import PlayUsage
 from audio_fleet.player_commands import PlayerCommands, skip
 from audio_fleet.player_events import PlayerObserver
+from audio_fleet.premium import FeatureGate
 from audio_fleet.presence import AlwaysOnCommand, Presence
 from audio_fleet.search import SearchCommand
 from audio_fleet.snapshots import SnapshotKeeper
 from audio_fleet.vote_skip import VoteSkip
-from encore.guild_settings import DefaultGuildSettings, GuildSettingsReader
+from encore.guild_settings import DefaultGuildSettings, GuildSettingsReader, PlayerModesWriter
+from encore.tiers import DEFAULT_TIERS, Tier
 
 __all__ = ["PlayerService"]
 
@@ -48,9 +53,14 @@ class PlayerService:
         alone_timeout_s: float = 120.0,
         idle_timeout_s: float = 300.0,
         play_hooks: PlayHooks | None = None,
+        tier_table: Mapping[str, Tier] = DEFAULT_TIERS,
+        modes: PlayerModesWriter | None = None,
+        plays: PlayUsage | None = None,
     ) -> None:
-        tier_lookup: TierLookup = tiers or EnvelopeTiers(sku_tiers)
+        tier_lookup: TierLookup = tiers or EnvelopeTiers(sku_tiers, tiers=tier_table)
         settings: GuildSettingsReader = guild_settings or DefaultGuildSettings()
+        gate = FeatureGate(sku_tiers, tiers=tier_lookup, tier_table=tier_table)
+        self._plays = plays
         self.states = GuildStates()
         controls = PlayerControls(client, keeper)
         self.announcer = Announcer(messages or DiscordChannelMessages(client), self.states, settings)
@@ -60,28 +70,44 @@ class PlayerService:
             alone_timeout_s=alone_timeout_s,
             idle_timeout_s=idle_timeout_s,
             on_left=self.announcer.left,
+            guild_settings=settings if modes is not None else None,
         )
         self._play = PlayCommand(
             client, keeper=keeper, tiers=tier_lookup, guild_settings=settings, hooks=play_hooks
         )
-        commands = PlayerCommands(controls, tiers=tier_lookup, skip=VoteSkip(skip, self.states, settings))
+        commands = PlayerCommands(
+            controls,
+            tiers=tier_lookup,
+            skip=VoteSkip(skip, self.states, settings),
+            tier_table=tier_table,
+        )
+        always_on = AlwaysOnCommand(
+            self.states,
+            gate,
+            self.presence,
+            guild_settings=settings if modes is not None else None,
+            modes=modes,
+        )
         self._handlers: dict[str, CommandHandler] = {
             "play": self._play,
             "search": SearchCommand(self._play),
             "history": HistoryCommand(client),
-            "247": controls.handler(AlwaysOnCommand(self.states, tier_lookup, self.presence)),
+            "247": controls.handler(always_on),
             **commands.handlers(),
         }
 
     @property
     def observers(self) -> list[PlayerObserver]:
         """What the gateway client tells about track starts and ends and voice changes."""
-        return [self.presence, self.announcer]
+        observers: list[PlayerObserver] = [self.presence, self.announcer]
+        return observers if self._plays is None else [*observers, self._plays]
 
     def handlers(self) -> dict[str, CommandHandler]:
         """The fleet handlers of every player command, by command name."""
         return dict(self._handlers)
 
     async def close(self) -> None:
-        """Stop the inactivity countdowns."""
+        """Stop the inactivity countdowns; finish counting the plays."""
         await self.presence.close()
+        if self._plays is not None:
+            await self._plays.close()

@@ -5,7 +5,12 @@
 not count) it leaves after ``alone_timeout_s``; with nothing playing and nothing queued, after
 ``idle_timeout_s``. Someone joining or a song starting cancels the countdown. ``/247`` (premium)
 turns this off for the guild. Leaving clears the queue, forgets the snapshot and edits the
-now-playing announcement.
+now-playing announcement; so does being disconnected by Discord (a moderator's "Disconnect", the
+channel deleted: event ``disconnected``), after which a later ``/play`` joins afresh.
+
+``/247`` is kept in the guild's stored settings (a :class:`~encore.guild_settings.PlayerModesWriter`)
+when the fleet has a database: before leaving, :class:`Presence` asks the stored settings, so a
+player restored by a new fleet task (restart, shard-group handoff) stays in voice too.
 """
 
 from __future__ import annotations
@@ -18,13 +23,13 @@ from typing import Literal
 
 import wavelink
 
-from audio_fleet.guild_rules import TierLookup
 from audio_fleet.guild_state import GuildStates
 from audio_fleet.player_events import PlayerEvent
+from audio_fleet.premium import FeatureGate
 from audio_fleet.snapshots import SnapshotKeeper
 from audio_fleet.vote_skip import listeners
-from encore.entitlements import decide
 from encore.envelope import CommandEnvelope
+from encore.guild_settings import GuildSettingsReader, PlayerModesWriter
 from encore.i18n import translate
 from encore.tiers import Feature
 
@@ -32,7 +37,8 @@ __all__ = ["AlwaysOnCommand", "LeaveReason", "Presence"]
 
 log = logging.getLogger(__name__)
 
-LeaveReason = Literal["alone", "idle"]
+#: ``kicked``: Discord took the bot out of voice (a moderator's disconnect, the channel deleted).
+LeaveReason = Literal["alone", "idle", "kicked"]
 #: Told after the player left on its own: (guild id, voice channel mention, why).
 OnLeft = Callable[[int, str, LeaveReason], Awaitable[None]]
 
@@ -46,8 +52,12 @@ class Presence:
         alone_timeout_s: float = 120.0,
         idle_timeout_s: float = 300.0,
         on_left: OnLeft | None = None,
+        guild_settings: GuildSettingsReader | None = None,
     ) -> None:
+        """``guild_settings`` (the stored ones) may say ``/247`` is on for a guild this task
+        did not see turned on."""
         self._states = states
+        self._settings = guild_settings
         self._keeper = keeper
         self._timeouts: dict[LeaveReason, float] = {"alone": alone_timeout_s, "idle": idle_timeout_s}
         self._on_left = on_left
@@ -65,7 +75,22 @@ class Presence:
         return None
 
     async def player_changed(self, player: wavelink.Player, event: PlayerEvent) -> None:
+        if event == "disconnected":
+            await self.kicked(player)
+            return
         self.watch(player)
+
+    async def kicked(self, player: wavelink.Player) -> None:
+        """Discord took the bot out of voice; wavelink already destroyed the player on Lavalink.
+        Like ``/leave``: the queue is cleared, the snapshot forgotten (nothing is restored into a
+        channel a moderator removed the bot from), the announcement says so."""
+        guild = player.guild
+        if guild is None:
+            return
+        self._cancel(guild.id)
+        channel = player.channel.mention if player.channel is not None else "the voice channel"
+        log.info("guild %s: disconnected from voice by Discord, queue cleared", guild.id)
+        await self._after_leaving(player, guild.id, channel, "kicked")
 
     def watch(self, player: wavelink.Player) -> None:
         """Start, keep or cancel the guild's countdown to leave, as its player's state says."""
@@ -93,20 +118,48 @@ class Presence:
             return
         if self._states.get(guild.id).always_on or self.reason_to_leave(player) != reason:
             return
+        if await self._stored_always_on(guild.id, player):
+            return
         channel = player.channel.mention if player.channel is not None else "the voice channel"
         log.info("leaving voice in guild %s: %s", guild.id, reason)
         self._timers.pop(guild.id, None)
         try:
             player.queue.reset()
             await player.disconnect()
-            if self._keeper is not None:
-                await self._keeper.forget(guild.id)
-            if self._on_left is not None:
-                await self._on_left(guild.id, channel, reason)
         except Exception:
             log.exception("leaving voice in guild %s failed", guild.id)
+        await self._after_leaving(player, guild.id, channel, reason)
+
+    async def _after_leaving(
+        self, player: wavelink.Player, guild_id: int, channel: str, reason: LeaveReason
+    ) -> None:
+        try:
+            player.queue.reset()
+            if self._keeper is not None:
+                await self._keeper.forget(guild_id)
+            if self._on_left is not None:
+                await self._on_left(guild_id, channel, reason)
+        except Exception:
+            log.exception("cleaning up after leaving voice in guild %s failed", guild_id)
         finally:
-            self._states.forget(guild.id)
+            self._states.forget(guild_id)
+
+    async def _stored_always_on(self, guild_id: int, player: wavelink.Player) -> bool:
+        """Whether the stored settings keep the guild in voice (asked each time: another task or
+        the API may have changed them). When they cannot be read, the player stays and the
+        countdown starts over."""
+        if self._settings is None:
+            return False
+        try:
+            stored = (await self._settings.get(guild_id)).always_on
+        except Exception:
+            log.warning("guild %s: stored settings unavailable; staying for now", guild_id, exc_info=True)
+            self._timers.pop(guild_id, None)
+            self.watch(player)
+            return True
+        if stored:
+            self._timers.pop(guild_id, None)
+        return stored
 
     async def close(self) -> None:
         timers = [task for _, task in self._timers.values()]
@@ -118,23 +171,43 @@ class Presence:
 
 
 class AlwaysOnCommand:
-    """``/247``: toggles staying in the channel around the clock (a premium feature)."""
+    """``/247``: toggles staying in the channel around the clock (turning it on is premium: the
+    refusal is the upgrade prompt with Discord's premium button). The choice is stored through
+    ``modes`` when given, so the guild's next fleet owner keeps it."""
 
-    def __init__(self, states: GuildStates, tiers: TierLookup, presence: Presence) -> None:
+    def __init__(
+        self,
+        states: GuildStates,
+        gate: FeatureGate,
+        presence: Presence,
+        *,
+        guild_settings: GuildSettingsReader | None = None,
+        modes: PlayerModesWriter | None = None,
+    ) -> None:
         self._states = states
-        self._tiers = tiers
+        self._gate = gate
         self._presence = presence
+        self._settings = guild_settings
+        self._modes = modes
+
+    async def _is_on(self, guild_id: int) -> bool:
+        if self._settings is None or self._modes is None:
+            return self._states.get(guild_id).always_on
+        return (await self._settings.get(guild_id)).always_on
 
     async def __call__(self, player: wavelink.Player, envelope: CommandEnvelope) -> str:
-        decision = decide(await self._tiers(envelope), Feature.ALWAYS_ON)
-        if not decision.allowed:
-            if decision.upgrade_to is None:
-                return translate("front.premium_unavailable", envelope.locale)
-            return translate("front.premium_required", envelope.locale, tier=decision.upgrade_to.display_name)
-        state = self._states.get(envelope.guild_id)
-        state.always_on = not state.always_on
+        turn_on = not await self._is_on(envelope.guild_id)
+        if turn_on:
+            refusal = await self._gate.refusal(envelope, Feature.ALWAYS_ON)
+            if refusal is not None:
+                return refusal
+        if self._modes is not None:
+            # Stored: the stored settings are the truth (Presence asks them before leaving).
+            await self._modes.set_always_on(envelope.guild_id, turn_on)
+        else:
+            self._states.get(envelope.guild_id).always_on = turn_on
         self._presence.watch(player)
-        if state.always_on:
+        if turn_on:
             channel = player.channel.mention if player.channel is not None else ""
             return translate("fleet.always_on", envelope.locale, channel=channel)
         return translate("fleet.always_off", envelope.locale)

@@ -11,9 +11,11 @@ from encore.queue import CommandQueue
 from encore.queue.memory import InMemoryQueue
 from encore.queue.sqs import SqsCommandQueue, sqs_client
 from encore.settings import QueueBackend, Settings
+from interactions.api.ports import BillingProvider
 from interactions.core import InteractionsCore
 from interactions.services import build_services
 from interactions.signature import SignatureVerifier
+from interactions.stored_prefs import StoredFrontSettings
 from interactions.telemetry import FrontTelemetry, NullTelemetry
 
 __all__ = ["build_core", "build_queue"]
@@ -35,9 +37,10 @@ def build_core(
     queue: CommandQueue | None = None,
     telemetry: FrontTelemetry | None = None,
     snapshots: SnapshotStore | None = None,
+    billing: BillingProvider | None = None,
 ) -> InteractionsCore:
-    """Wire the front. ``queue`` and ``snapshots`` override the configured ones (the sandbox
-    shares its own with the fleet in the same process)."""
+    """Wire the front. ``queue``, ``snapshots`` and ``billing`` override the configured ones (the
+    sandbox shares its own with the fleet in the same process)."""
     if settings.discord_public_key is None:
         raise SettingsError("DISCORD_PUBLIC_KEY", "required to verify Discord's requests")
     verifier = SignatureVerifier(settings.discord_public_key)
@@ -51,4 +54,8 @@ def build_core(
     services = build_services(settings, chosen, on_redis_fallback=redis_fallback)
     if snapshots is not None:
         services = dataclasses.replace(services, snapshots=snapshots)
-    return InteractionsCore(verifier, services, telemetry=reported)
+    if billing is not None:
+        services = dataclasses.replace(services, billing=billing)
+    # With a database, the guilds' stored settings (DJ role, language, ...); else the defaults.
+    prefs = StoredFrontSettings(services.billing) if services.billing is not None else None
+    return InteractionsCore(verifier, services, guild_settings=prefs, telemetry=reported)

@@ -1,15 +1,18 @@
 """Who is asking, from where, in which language, on which tier -- and whether they may, right now.
 
 Built once per interaction from the payload, the guild's preferences and the entitlements it
-carries; shared by commands, components and autocomplete.
+carries -- and, when the front has a billing service, the guild's stored subscription (the better
+tier of the two counts; if the database cannot say, the interaction's entitlements decide alone).
+Shared by commands, components and autocomplete.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from encore.commands import OptionValue
 from encore.entitlements import EntitlementGrant, decide, tier_from_entitlements
@@ -28,6 +31,9 @@ from interactions.telemetry import FrontTelemetry
 __all__ = ["Caller", "identify"]
 
 log = logging.getLogger(__name__)
+
+#: How long an interaction waits for the guild's stored tier (cached, so usually far less).
+STORED_TIER_TIMEOUT_S: Final = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +136,10 @@ async def identify(
     prefs = await guild_settings.get(interaction.guild_id)
     member = interaction.member
     grants = [EntitlementGrant(e.sku_id, e.ends_at) for e in interaction.entitlements]
+    tier = tier_from_entitlements(grants, services.sku_tiers, services.clock(), services.tiers)
+    stored = await _stored_tier(interaction.guild_id, services)
+    if stored is not None and stored.rank > tier.rank:
+        tier = stored
     return Caller(
         interaction=interaction,
         guild_id=interaction.guild_id,
@@ -138,6 +148,22 @@ async def identify(
         roles=member.roles if member else (),
         permissions=member.permissions if member else 0,
         locale=resolve_locale(prefs.language, interaction.locale),
-        tier=tier_from_entitlements(grants, services.sku_tiers, services.clock(), services.tiers),
+        tier=tier,
         prefs=prefs,
     )
+
+
+async def _stored_tier(guild_id: int, services: FrontServices) -> Tier | None:
+    """The stored tier, or None when there is no billing or it cannot say within
+    :data:`STORED_TIER_TIMEOUT_S` (the ACK must go out well inside Discord's 3 s)."""
+    if services.billing is None:
+        return None
+    try:
+        async with asyncio.timeout(STORED_TIER_TIMEOUT_S):
+            return await (await services.billing()).tier_of(guild_id)
+    except TimeoutError:
+        log.warning("stored tier of guild %s too slow; using the interaction's entitlements", guild_id)
+        return None
+    except Exception:
+        log.exception("stored tier of guild %s unavailable; using the interaction's entitlements", guild_id)
+        return None

@@ -22,6 +22,7 @@ from encore.billing.views import (
     Actor,
     GuildSettingsPatch,
     GuildSettingsView,
+    PlayerModesView,
     PlaylistDetailView,
     PlaylistTrackView,
     PlaylistView,
@@ -41,7 +42,9 @@ __all__ = [
     "delete_playlist",
     "list_playlists",
     "patch_settings",
+    "player_modes",
     "playlist_detail",
+    "set_player_modes",
     "settings_view",
 ]
 
@@ -107,6 +110,34 @@ async def patch_settings(
     row.updated_at = now
     await session.flush()
     return _settings_view(guild_id, row)
+
+
+def _modes_view(guild_id: int, row: GuildSettings | None) -> PlayerModesView:
+    if row is None:
+        return PlayerModesView(guild_id=guild_id, always_on=False, autoplay_channel_id=None)
+    return PlayerModesView(
+        guild_id=guild_id, always_on=row.always_on, autoplay_channel_id=row.autoplay_channel_id
+    )
+
+
+async def player_modes(session: AsyncSession, guild_id: int) -> PlayerModesView:
+    return _modes_view(guild_id, await session.get(GuildSettings, guild_id))
+
+
+async def set_player_modes(
+    session: AsyncSession, guild_id: int, changes: dict[str, object], now: datetime
+) -> PlayerModesView:
+    """Set ``always_on`` and/or ``autoplay_channel_id`` (the keys present in ``changes``)."""
+    row = await session.get(GuildSettings, guild_id)
+    if row is None:
+        row = GuildSettings(guild_id=guild_id, default_volume=100, vote_skip_ratio=50, genre_preferences=[])
+        session.add(row)
+    for name in ("always_on", "autoplay_channel_id"):
+        if name in changes:
+            setattr(row, name, changes[name])
+    row.updated_at = now
+    await session.flush()
+    return _modes_view(guild_id, row)
 
 
 async def count_playlists(session: AsyncSession, guild_id: int) -> int:

@@ -1,26 +1,69 @@
 """The guild preferences the front and the fleet read (:class:`encore.guild_settings.GuildSettingsReader`),
-from the settings stored in the database."""
+from the settings stored in the database, and where the fleet keeps ``/247`` and ``/autoplay``
+(:class:`encore.guild_settings.PlayerModesWriter`).
+
+Reads are cached in-process for ``ttl_s`` (a change made here drops the guild's entry at once; one
+made elsewhere, e.g. through the REST API, is seen within ``ttl_s``).
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from encore.billing.service import BillingService
+from encore.billing.views import Actor
 from encore.guild_settings import GuildPreferences
 
-__all__ = ["StoredGuildSettings"]
+__all__ = ["FLEET", "StoredGuildSettings"]
+
+#: Who changes the player modes, for the audit log.
+FLEET = Actor(id="fleet", kind="system", source="fleet")
 
 
 class StoredGuildSettings:
-    """A :class:`~encore.guild_settings.GuildSettingsReader` over :meth:`BillingService.get_settings`."""
+    """A :class:`~encore.guild_settings.GuildSettingsReader` over :meth:`BillingService.get_settings`
+    and :meth:`BillingService.player_modes`, and the fleet's
+    :class:`~encore.guild_settings.PlayerModesWriter`."""
 
-    def __init__(self, billing: BillingService) -> None:
+    def __init__(
+        self,
+        billing: BillingService,
+        *,
+        ttl_s: float = 5.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._billing = billing
+        self._ttl_s = ttl_s
+        self._monotonic = monotonic
+        self._cache: dict[int, tuple[GuildPreferences, float]] = {}
 
     async def get(self, guild_id: int) -> GuildPreferences:
+        hit = self._cache.get(guild_id)
+        if hit is not None and hit[1] > self._monotonic():
+            return hit[0]
         stored = await self._billing.get_settings(guild_id)
-        return GuildPreferences(
+        modes = await self._billing.player_modes(guild_id)
+        prefs = GuildPreferences(
             dj_role_id=stored.dj_role_id,
             default_volume=stored.default_volume,
             announce_channel_id=stored.announce_channel_id,
             language=stored.language,
             vote_skip_ratio=stored.vote_skip_ratio,
+            genre_preferences=tuple(stored.genre_preferences),
+            always_on=modes.always_on,
+            autoplay_channel_id=modes.autoplay_channel_id,
+        )
+        if self._ttl_s > 0:
+            self._cache[guild_id] = (prefs, self._monotonic() + self._ttl_s)
+        return prefs
+
+    async def set_always_on(self, guild_id: int, on: bool) -> None:
+        self._cache.pop(guild_id, None)
+        await self._billing.set_player_modes(guild_id, FLEET, always_on=on)
+
+    async def set_autoplay(self, guild_id: int, channel_id: int | None) -> None:
+        self._cache.pop(guild_id, None)
+        await self._billing.set_player_modes(
+            guild_id, FLEET, autoplay=channel_id is not None, autoplay_channel_id=channel_id
         )

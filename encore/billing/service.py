@@ -33,6 +33,7 @@ from encore.billing.views import (
     GuildSettingsView,
     IdempotencyRequest,
     LedgerPage,
+    PlayerModesView,
     PlaylistDetailView,
     PlaylistView,
     ScheduledRunReport,
@@ -94,6 +95,11 @@ class BillingService:
         self._cache = EntitlementCache(
             self._stored_tier_name, self._tiers, redis=redis, local_ttl_s=cache_ttl_s
         )
+
+    @property
+    def database(self) -> Database:
+        """The database this service runs on (e.g. for the admin keys stored beside it)."""
+        return self._db
 
     # --- the one transaction every change runs in -------------------------------------------------
 
@@ -580,6 +586,41 @@ class BillingService:
             return after, "settings.patch", before.model_dump(mode="json"), after.model_dump(mode="json")
 
         return await self._change(guild_id, actor, idempotency, "patch_settings", GuildSettingsView, work)
+
+    async def player_modes(self, guild_id: int) -> PlayerModesView:
+        """The fleet's stored player modes of the guild: 24/7 and autoplay."""
+        _check_guild(guild_id)
+        async with self._db.read_session() as session:
+            return await guild_data.player_modes(session, guild_id)
+
+    async def set_player_modes(
+        self,
+        guild_id: int,
+        actor: Actor,
+        *,
+        always_on: bool | None = None,
+        autoplay_channel_id: int | None = None,
+        autoplay: bool | None = None,
+    ) -> PlayerModesView:
+        """Turn 24/7 (``always_on``) and/or autoplay on or off; ``autoplay=True`` needs the channel
+        autoplay speaks in (``autoplay_channel_id``). Audited like every settings change."""
+        changes: dict[str, object] = {}
+        if always_on is not None:
+            changes["always_on"] = always_on
+        if autoplay is not None:
+            if autoplay and not (autoplay_channel_id is not None and 0 < autoplay_channel_id < 2**63):
+                raise InvalidInputError("Turning autoplay on needs the channel it speaks in.")
+            changes["autoplay_channel_id"] = autoplay_channel_id if autoplay else None
+        if not changes:
+            return await self.player_modes(guild_id)
+
+        async def work(session: AsyncSession, now: datetime) -> tuple[PlayerModesView, str, Any, Any]:
+            before = await guild_data.player_modes(session, guild_id)
+            after = await guild_data.set_player_modes(session, guild_id, changes, now)
+            old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+            return after, "settings.player_modes", old, new
+
+        return await self._change(guild_id, actor, None, "set_player_modes", PlayerModesView, work)
 
     async def list_playlists(self, guild_id: int) -> list[PlaylistView]:
         _check_guild(guild_id)

@@ -24,6 +24,7 @@ __all__ = [
     "IdempotencyRequest",
     "LedgerEntryView",
     "LedgerPage",
+    "PlayerModesView",
     "PlaylistDetailView",
     "PlaylistTrackView",
     "PlaylistView",
@@ -157,6 +158,14 @@ class GuildSettingsView(_View):
     vote_skip_ratio: int
     genre_preferences: list[str]
     updated_at: datetime | None
+
+
+class PlayerModesView(_View):
+    """The player modes the fleet keeps in the guild's settings (not part of the REST API)."""
+
+    guild_id: Snowflake
+    always_on: bool  #: ``/247``
+    autoplay_channel_id: Snowflake | None  #: ``/autoplay`` is on, speaking in this channel
 
 
 class GuildSettingsPatch(BaseModel):

@@ -122,6 +122,10 @@ class GuildSettings(Base):
     vote_skip_ratio: Mapped[int] = mapped_column(Integer, default=50)
     genre_preferences: Mapped[list[str]]
     updated_at: Mapped[datetime]
+    #: ``/247``: the player stays in voice when alone or idle (kept across restarts and handoffs).
+    always_on: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    #: ``/autoplay``: on while set; the channel autoplay speaks in (migration 0002).
+    autoplay_channel_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Trial(Base):

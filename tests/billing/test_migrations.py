@@ -31,12 +31,12 @@ async def test_the_migrated_schema_is_the_models_schema(database: Database) -> N
         indexes = await connection.run_sync(_indexes)
     live = indexes["uq_subscriptions_live_guild"]
     assert live["unique"]
-    assert await current_revision(database) == "0001"
+    assert await current_revision(database) == "0002"
 
 
 async def test_upgrading_twice_changes_nothing(database: Database) -> None:
     await upgrade(database)
-    assert await current_revision(database) == "0001"
+    assert await current_revision(database) == "0002"
 
 
 def test_encore_migrate_upgrades_the_configured_database(
@@ -48,8 +48,8 @@ def test_encore_migrate_upgrades_the_configured_database(
     assert main(["migrate"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out == [
-        "migrated the database from revision empty to 0001",
-        "database is up to date (revision 0001)",
+        "migrated the database from revision empty to 0002",
+        "database is up to date (revision 0002)",
     ]
 
 

@@ -396,7 +396,7 @@ async def test_bad_ids_are_bad_input(billing: BillingService) -> None:
 
 
 async def test_the_front_and_fleet_read_stored_preferences(billing: BillingService) -> None:
-    reader = StoredGuildSettings(billing)
+    reader = StoredGuildSettings(billing, ttl_s=0)
     assert await reader.get(GUILD) == GuildPreferences()
     await billing.patch_settings(
         GUILD, GuildSettingsPatch(dj_role_id=9, vote_skip_ratio=75, language="fr"), ADMIN

@@ -1,0 +1,78 @@
+"""Opening billing for a process: the database from the settings, migrated when it is the embedded
+SQLite default, and the :class:`BillingService` on it with the configured tiers.
+
+A fresh machine needs no setup: with ``DATABASE_URL`` unset the database is an SQLite file
+(``./encore.db``) that is created and migrated on start. A configured database (PostgreSQL in
+production) is migrated by ``encore migrate`` / ``make migrate`` as a deploy step, never implicitly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from encore.billing.service import BillingService, Clock
+from encore.db.database import Database
+from encore.db.migrate import upgrade
+from encore.metrics import MetricsSink
+from encore.settings import Settings
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+__all__ = ["OpenBilling", "database_from", "open_billing", "uses_embedded_database"]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def uses_embedded_database(settings: Settings) -> bool:
+    """``DATABASE_URL`` unset (or set to an SQLite file): the embedded database, migrated on start."""
+    return "database_url" not in settings.model_fields_set or settings.database_url.startswith("sqlite")
+
+
+def database_from(settings: Settings) -> Database:
+    return Database(
+        settings.database_url,
+        read_url=settings.database_read_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OpenBilling:
+    service: BillingService
+    database: Database
+
+    async def close(self) -> None:
+        await self.database.dispose()
+
+
+async def open_billing(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    clock: Clock | None = None,
+    redis: Redis | None = None,
+    metrics: MetricsSink | None = None,
+    migrate: bool | None = None,
+) -> OpenBilling:
+    """The billing service on ``database`` (default: from the settings). ``migrate`` (default: only
+    for the embedded SQLite database) upgrades the schema to the latest first."""
+    db = database if database is not None else database_from(settings)
+    try:
+        if migrate if migrate is not None else uses_embedded_database(settings):
+            await upgrade(db)
+    except BaseException:
+        if database is None:
+            await db.dispose()
+        raise
+    chosen: Callable[[], datetime] = clock or _utcnow
+    service = BillingService(
+        db, chosen, settings.tiers, settings.encore_sku_tiers, redis=redis, metrics=metrics
+    )
+    return OpenBilling(service, db)
