@@ -4,9 +4,12 @@
   the listeners are told which song failed and why, in words they can act on.
 * TrackStuckEvent: the track stays loaded but sends no audio: it is skipped, and the listeners told.
 
-Listeners are told through a follow-up to the guild's latest command (interaction tokens accept
-follow-ups for 15 minutes; later problems are only logged). Metrics: ``TrackExceptions`` and
-``TrackStuck`` by ``Source``.
+Listeners are told through a follow-up to the guild's latest command while its interaction token
+accepts follow-ups (15 minutes; 14 with a margin). Later -- or when the follow-up fails, or no
+command was seen since the player came back after a restart -- the notice is posted as a bot message
+(``POST /channels/{id}/messages``) in the guild's announce channel, else in the channel the latest
+command came from; always with ``allowed_mentions: {"parse": []}``. Metrics: ``TrackExceptions``
+and ``TrackStuck`` by ``Source``.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ import discord
 import wavelink
 from discord.webhook.async_ import async_context
 
+from audio_fleet.announcer import ChannelMessages, MessageGoneError
 from audio_fleet.formatting import track_label
 from audio_fleet.track_errors import TrackProblem, classify, explain, source_of
 from encore.envelope import CommandEnvelope
+from encore.guild_settings import DefaultGuildSettings, GuildSettingsReader
 from encore.i18n import translate
 from encore.metrics import MetricsSink, NullSink
 
@@ -36,29 +41,47 @@ log = logging.getLogger(__name__)
 FOLLOWUP_WINDOW_S: Final = 14 * 60.0
 
 
+_NO_MENTIONS: Final[dict[str, list[str]]] = {"parse": []}
+
+
 @dataclass(frozen=True, slots=True)
 class _Contact:
     application_id: int
     token: str
     locale: str
     received_at: float
+    channel_id: int
 
 
 class PlaybackNotices:
-    """Tells a guild's listeners about playback problems, as a follow-up to their latest command."""
+    """Tells a guild's listeners about playback problems: a follow-up to their latest command while
+    its token is young enough, else a message in the announce channel or the command's channel."""
 
-    def __init__(self, session: aiohttp.ClientSession, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        messages: ChannelMessages | None = None,
+        guild_settings: GuildSettingsReader | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """``messages`` posts in guild channels (None: notices past the follow-up window are only
+        logged); ``guild_settings`` gives the announce channel."""
         self._session = session
-        self._clock = clock
+        self._messages = messages
+        self._guild_settings: GuildSettingsReader = guild_settings or DefaultGuildSettings()
+        #: What "now" is for the follow-up window (epoch seconds).
+        self.clock = clock
         self._contacts: dict[int, _Contact] = {}
 
     def remember(self, envelope: CommandEnvelope) -> None:
-        """Use ``envelope``'s interaction for this guild's next notices."""
+        """Use ``envelope``'s interaction (and channel) for this guild's next notices."""
         self._contacts[envelope.guild_id] = _Contact(
             envelope.application_id,
             envelope.interaction_token,
             envelope.guild_locale or envelope.locale,
             envelope.received_at.timestamp(),
+            envelope.channel_id,
         )
 
     def locale(self, guild_id: int) -> str | None:
@@ -66,21 +89,37 @@ class PlaybackNotices:
         return contact.locale if contact is not None else None
 
     async def tell(self, guild_id: int, text: str) -> bool:
-        """Post ``text`` for the guild's listeners; False when there is no live interaction to use."""
+        """Post ``text`` for the guild's listeners; False when it could not be posted anywhere."""
         contact = self._contacts.get(guild_id)
-        if contact is None or self._clock() - contact.received_at > FOLLOWUP_WINDOW_S:
-            log.info("guild %s: nobody to tell: %s", guild_id, text)
-            return False
+        fresh = contact is not None and self.clock() - contact.received_at <= FOLLOWUP_WINDOW_S
+        if fresh and contact is not None and await self._follow_up(guild_id, contact, text):
+            return True
+        return await self._post_in_channel(guild_id, contact, text)
+
+    async def _follow_up(self, guild_id: int, contact: _Contact, text: str) -> bool:
         adapter = async_context.get()
         try:
             await adapter.execute_webhook(
                 contact.application_id,
                 contact.token,
                 session=self._session,
-                payload={"content": text, "allowed_mentions": {"parse": []}},
+                payload={"content": text, "allowed_mentions": _NO_MENTIONS},
             )
         except discord.HTTPException as exc:
-            log.warning("guild %s: the notice could not be posted: %s", guild_id, exc)
+            log.warning("guild %s: the notice could not be sent as a follow-up: %s", guild_id, exc)
+            return False
+        return True
+
+    async def _post_in_channel(self, guild_id: int, contact: _Contact | None, text: str) -> bool:
+        prefs = await self._guild_settings.get(guild_id)
+        channel_id = prefs.announce_channel_id or (contact.channel_id if contact is not None else None)
+        if self._messages is None or channel_id is None:
+            log.info("guild %s: nowhere to tell: %s", guild_id, text)
+            return False
+        try:
+            await self._messages.post(channel_id, {"content": text, "allowed_mentions": _NO_MENTIONS})
+        except (discord.HTTPException, MessageGoneError) as exc:
+            log.warning("guild %s: the notice could not be posted in %s: %s", guild_id, channel_id, exc)
             return False
         return True
 
@@ -91,6 +130,11 @@ class PlaybackErrors:
     def __init__(self, notices: PlaybackNotices | None, *, metrics: MetricsSink | None = None) -> None:
         self._notices = notices
         self._metrics = metrics or NullSink()
+
+    @property
+    def notices(self) -> PlaybackNotices | None:
+        """Where the listeners are told (None: nowhere, only metrics)."""
+        return self._notices
 
     async def track_exception(self, payload: wavelink.TrackExceptionEventPayload) -> None:
         track = payload.track

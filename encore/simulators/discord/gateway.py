@@ -4,6 +4,8 @@ One :class:`~.sessions.GatewaySession` per successful IDENTIFY, one
 :class:`~.sessions.GatewayConnection` per websocket (see :mod:`.sessions`). A session outlives its
 connection (except after a 1000/1001 close by the client, a non-resumable close code or op 9
 ``false``), buffers the dispatches meant for it while detached and replays them on RESUME.
+When Discord ends a session (resume window over, op 9 ``false``, a fatal close), the bot's voice
+connections made through it end with it; a client's own clean close leaves them.
 
 Dispatching is synchronous (frames go to a per-connection outbox drained by a writer task), so
 world changes made from plain functions reach the right shard in order; :meth:`Gateway.flush`
@@ -376,11 +378,27 @@ class Gateway:
         session.connection = None
         session.detached_at = self._clock()
         if close_code in (1000, 1001):  # a clean close by the client ends the session
-            self._invalidate(session)
+            self._invalidate(session, end_voice=False)
 
-    def _invalidate(self, session: GatewaySession) -> None:
+    def _invalidate(self, session: GatewaySession, *, end_voice: bool = True) -> None:
+        """End ``session``. When Discord ends it (resume window over, op 9 ``false``, a fatal
+        close), the bot's voice connections made through it end too; a client's own clean close
+        leaves them for its next session (what Lavalink session resuming across a restart needs)."""
         session.invalid = True
         self.sessions.pop(session.session_id, None)
+        if end_voice:
+            self._end_voice(session)
+
+    def _end_voice(self, session: GatewaySession) -> None:
+        """The bot leaves every channel it joined through ``session``: VOICE_STATE_UPDATE with
+        ``channel_id: null`` to the shard's other sessions (a new session sees it in GUILD_CREATE)."""
+        bot_id = self._world.bot.id
+        for guild in list(self._world.guilds.values()):
+            state = guild.voice_states.get(bot_id)
+            if state is None or state.session_id != session.session_id:
+                continue
+            _, after = self._world.set_voice_state(guild.id, bot_id, None)
+            self.voice_state_changed(guild, after)
 
     def _roll_session_start_window(self) -> None:
         now = self._clock()
