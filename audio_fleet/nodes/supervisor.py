@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -32,6 +32,7 @@ import aiohttp
 import discord
 import wavelink
 
+from audio_fleet.fleet_player import FleetPlayer
 from audio_fleet.nodes.fleet_node import FleetNode
 from audio_fleet.nodes.penalty import NodeLoad, choose
 from audio_fleet.nodes.sessions import NodeSessions
@@ -102,6 +103,8 @@ class NodeSupervisor:
         self._sessions = sessions
         #: Guilds moved off each node: destroyed there if the node comes back resumed.
         self._moved_from: dict[str, set[int]] = {}
+        #: Nodes whose last ``ready`` resumed a session: they may play players an earlier process made.
+        self._resumed: set[str] = set()
         self._closed = False
         for node in self.nodes.values():
             node.on_stalled = self._stalled
@@ -145,11 +148,42 @@ class NodeSupervisor:
         )
 
     def make_player(self, client: discord.Client, channel: discord.abc.Connectable) -> wavelink.Player:
-        """``channel.connect(cls=supervisor.make_player)``: a Player on the best node."""
+        """``channel.connect(cls=supervisor.make_player)``: a Player on the best node (a
+        :class:`~audio_fleet.fleet_player.FleetPlayer`, which reports Discord's disconnects)."""
         node = self.best()
         if node is None:
             raise wavelink.InvalidNodeException("no Lavalink node is ready")
-        return wavelink.Player(client, channel, nodes=[node])
+        return FleetPlayer(client, channel, nodes=[node])
+
+    def player_on(
+        self, node: wavelink.Node
+    ) -> Callable[[discord.Client, discord.abc.Connectable], wavelink.Player]:
+        """``channel.connect(cls=supervisor.player_on(node))``: a Player on ``node`` itself (one that
+        already has the guild's player, see :meth:`live_players`)."""
+
+        def make(client: discord.Client, channel: discord.abc.Connectable) -> wavelink.Player:
+            return FleetPlayer(client, channel, nodes=[node])
+
+        return make
+
+    async def live_players(self) -> dict[int, FleetNode]:
+        """Guild → the resumed node that still has a player for it that this process does not know
+        (``GET /v4/sessions/{id}/players``): what an earlier process left playing across its restart.
+        A node that cannot say is left out (its guilds are restored from their snapshots)."""
+        found: dict[int, FleetNode] = {}
+        for name in sorted(self._resumed):
+            node = self.nodes.get(name)
+            if node is None or not self.ready(node):
+                continue
+            try:
+                players = await node.fetch_players()
+            except _MOVE_ERRORS as exc:
+                log.warning("lavalink node %s: could not list its players: %r", name, exc)
+                continue
+            for player in players:
+                if player.guild_id not in node._players:
+                    found.setdefault(player.guild_id, node)
+        return found
 
     @property
     def orphans(self) -> int:
@@ -168,10 +202,12 @@ class NodeSupervisor:
             if self._sessions is not None and node.session_id is not None:
                 await self._sessions.save(node.identifier, node.session_id)
             if resumed:
+                self._resumed.add(node.identifier)
                 await self._drop_moved_players(fleet_node)
                 self._reattach(fleet_node)
             else:
                 # The node forgot every player it had: they must be placed again.
+                self._resumed.discard(node.identifier)
                 self._adopt(fleet_node)
             await self._place_orphans()
 

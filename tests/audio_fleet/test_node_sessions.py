@@ -64,6 +64,8 @@ async def test_a_restarted_process_resumes_the_session_and_the_music_never_stopp
     session_id = first.nodes[0].session_id
     assert await sessions.load() == {sim.name: session_id}
     await play(first.nodes[0], "africa")
+    assert first.supervisor is not None
+    assert await first.supervisor.live_players() == {}  # a new session: nothing left by an earlier process
 
     await first.stop(keep_sessions=True)  # SIGTERM: drop the socket, keep the session
 
@@ -75,6 +77,9 @@ async def test_a_restarted_process_resumes_the_session_and_the_music_never_stopp
     assert second.nodes[0].session_id == session_id
     resumed = await sim.wait_for_track(GUILD_ID, "africa")
     assert resumed.position >= position
+    # What the restore attaches to instead of replaying (GET /v4/sessions/{id}/players).
+    assert second.supervisor is not None
+    assert await second.supervisor.live_players() == {GUILD_ID: second.nodes[0]}
     await second.stop(keep_sessions=False)
 
 
