@@ -67,6 +67,7 @@ sandbox: $(STAMP)
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 2; }
 	$(BIN)/python -m bench.front
+	$(BIN)/python -m bench.billing
 
 ## lock: re-pin every dependency after changing pyproject.toml
 lock:

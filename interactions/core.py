@@ -78,6 +78,15 @@ class InteractionsCore:
         self._components = ComponentAnswers(self._services, settings, self._telemetry, self._commands)
         self._autocomplete = AutocompleteAnswers(self._services, self._commands)
 
+    @property
+    def services(self) -> FrontServices:
+        return self._services
+
+    @property
+    def verifier(self) -> SignatureVerifier:
+        """The application's key check (Discord's webhook events are signed with the same key)."""
+        return self._verifier
+
     async def handle(self, body: bytes, signature: str | None, timestamp: str | None) -> FrontResponse:
         started = self._timer()
         command: str | None = None

@@ -6,7 +6,8 @@ metric) are set up here. Powertools Tracer is deliberately not loaded: the X-Ray
 
 Lambda runs :class:`~interactions.asgi.InteractionsEndpoint`, not the FastAPI app: Discord's
 interactions take the raw-ASGI hot path, and FastAPI is imported and built only when another path
-(health, later the billing API) is first requested. The core (and its queue client, itself built on
+(health, the billing API, webhook events) is first requested; the billing database only when a
+request first needs it. The core (and its queue client, itself built on
 first use) is built on the first invocation and reused by every warm invocation of the container.
 """
 
@@ -30,18 +31,30 @@ __all__ = ["build_endpoint", "handler"]
 # A request that is not an interaction (GET /health) has no metrics: that is expected, not a problem.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 logger = Logger(service="encore-front")
-metrics = Metrics(namespace=NAMESPACE, service="encore-front")
+# No ``service=``: Powertools would add a ``service`` dimension that encore.metrics (and so the
+# dashboards and alarms, which match a metric by its exact dimensions) does not declare.
+metrics = Metrics(namespace=NAMESPACE)
 _adapter: Mangum | None = None
 
 
 def build_endpoint() -> InteractionsEndpoint:
     copy_config_to_registered_loggers(source_logger=logger, include={"interactions", "encore"})
-    core = build_core(load_settings(), telemetry=PowertoolsTelemetry(metrics, logger))
+    settings = load_settings()
+    core = build_core(settings, telemetry=PowertoolsTelemetry(metrics, logger))
 
     def full_app() -> ASGIApp:
+        from encore.metrics_emf import PowertoolsSink
+        from interactions.api.wiring import build_api_services
         from interactions.app import create_app
 
-        return create_app(core)
+        api = build_api_services(
+            settings,
+            core.verifier,
+            billing=core.services.billing,
+            api_sink=PowertoolsSink("billing"),
+            webhook_sink=PowertoolsSink("front"),
+        )
+        return create_app(core, settings, api)
 
     return InteractionsEndpoint(core, full_app)
 

@@ -3,6 +3,9 @@
 With ``REDIS_URL`` the rate limiter, replay guard, recent searches and player snapshots live in
 Redis, each behind a circuit breaker with an in-process fallback; without it (the embedded default)
 the in-process versions are used directly. Fallbacks are reported to telemetry.
+
+With ``DATABASE_URL`` set, ``billing`` is the billing service (built on first use): the front then
+counts a guild's stored subscription, not only the entitlements an interaction carries.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from encore.redis_client import CircuitBreaker, lazy_redis_from_url
 from encore.replay import FallbackReplayGuard, LocalReplayGuard, RedisReplayGuard, ReplayGuard
 from encore.settings import Settings
 from encore.tiers import DEFAULT_TIERS, Tier
+from interactions.api.ports import BillingProvider, DatabaseBilling
 
 __all__ = ["FrontServices", "build_services"]
 
@@ -42,6 +46,8 @@ class FrontServices:
     sku_tiers: Mapping[int, str] = field(default_factory=dict)
     tiers: Mapping[str, Tier] = field(default_factory=lambda: DEFAULT_TIERS)
     clock: Callable[[], datetime] = _utcnow
+    #: The stored subscriptions (None: only the entitlements carried by each interaction count).
+    billing: BillingProvider | None = None
 
 
 def build_services(
@@ -50,8 +56,12 @@ def build_services(
     on_redis_fallback: Callable[[Exception], None] | None = None,
 ) -> FrontServices:
     redis = lazy_redis_from_url(settings.redis_url)  # redis-py loads on the first command
+    # Only an explicitly configured database: the embedded default file is the sandbox's business.
+    billing = DatabaseBilling(settings) if "database_url" in settings.model_fields_set else None
     if redis is None:
-        return FrontServices(queue=queue, sku_tiers=settings.encore_sku_tiers)
+        return FrontServices(
+            queue=queue, sku_tiers=settings.encore_sku_tiers, tiers=settings.tiers, billing=billing
+        )
     return FrontServices(
         queue=queue,
         limiter=FallbackRateLimiter(
@@ -65,4 +75,6 @@ def build_services(
             RedisRecentSearches(redis), breaker=CircuitBreaker(on_fallback=on_redis_fallback)
         ),
         sku_tiers=settings.encore_sku_tiers,
+        tiers=settings.tiers,
+        billing=billing,
     )

@@ -4,7 +4,7 @@ Not part of Discord. Routes (no auth; the simulator listens on loopback):
 
 * ``GET  /_sim/info``                          ids, token, public key, URLs
 * ``GET  /_sim/world``                         guilds with channels, members and voice states
-* ``PUT  /_sim/config``                        ``{"interactions_url": ...}``
+* ``PUT  /_sim/config``                        ``{"interactions_url"?, "webhook_events_url"?}``
 * ``POST /_sim/guilds``                        ``{"name"}`` → ``{"id"}``
 * ``POST /_sim/guilds/{g}/voice-channels``     ``{"name"}`` → ``{"id"}`` (also text-channels)
 * ``POST /_sim/guilds/{g}/members``            ``{"user_id"?, "username"?}`` → ``{"id"}``
@@ -13,6 +13,11 @@ Not part of Discord. Routes (no auth; the simulator listens on loopback):
   locale?}`` → the exchange
 * ``GET  /_sim/interactions/{token}``          ``{original, followups}``
 * ``GET  /_sim/requests``                      the recorded REST requests
+* ``POST /_sim/oauth2/tokens``                 ``{"user_id"?, "username"?, "guilds": [{"id",
+  "permissions", "owner"?, "name"?}], "scopes"?, "expires_in"?}`` → Discord's token answer + ``user_id``
+* ``POST /_sim/entitlements``                  ``{"sku_id", "guild_id" | "user_id"}`` → the entitlement
+* ``POST /_sim/webhook-events``                ``{"type": 0}`` (PING) or ``{"type": 1, "event":
+  "ENTITLEMENT_CREATE", "entitlement_id" | "data", "url"?}`` → ``{status, delivered, error}``
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from .oauth2 import UserGuild
 from .payloads import channel_payload, member_payload, voice_state_payload
 
 if TYPE_CHECKING:
@@ -87,7 +93,9 @@ def control_routes(sim: DiscordSimulator) -> list[web.RouteDef]:
         data = await _body(request)
         if "interactions_url" in data:
             sim.interactions_url = data["interactions_url"]
-        return _json({"interactions_url": sim.interactions_url})
+        if "webhook_events_url" in data:
+            sim.webhook_events_url = data["webhook_events_url"]
+        return _json({"interactions_url": sim.interactions_url, "webhook_events_url": sim.webhook_events_url})
 
     async def add_guild(request: web.Request) -> web.Response:
         data = await _body(request)
@@ -146,6 +154,54 @@ def control_routes(sim: DiscordSimulator) -> list[web.RouteDef]:
     async def requests(_: web.Request) -> web.Response:
         return _json([dataclasses.asdict(r) for r in sim.requests])
 
+    async def mint_token(request: web.Request) -> web.Response:
+        data = await _body(request)
+        guilds = [
+            UserGuild(
+                int(g["id"]),
+                int(g.get("permissions", 0)),
+                bool(g.get("owner", False)),
+                str(g.get("name", "")),
+            )
+            for g in data.get("guilds") or []
+        ]
+        grant = sim.mint_user_token(
+            guilds,
+            user_id=_optional_int(data.get("user_id")),
+            username=str(data.get("username", "dashboard-user")),
+            scopes=[str(s) for s in data.get("scopes") or ("identify", "guilds")],
+            expires_in=int(data.get("expires_in", 604_800)),
+        )
+        body = grant.token_response(sim.now())
+        body["user_id"] = str(grant.user_id)
+        return _json(body, 201)
+
+    async def add_entitlement(request: web.Request) -> web.Response:
+        data = await _body(request)
+        entitlement = sim.create_test_entitlement(
+            int(data["sku_id"]),
+            guild_id=_optional_int(data.get("guild_id")),
+            user_id=_optional_int(data.get("user_id")),
+        )
+        return _json(entitlement.payload(), 201)
+
+    async def webhook_event(request: web.Request) -> web.Response:
+        data = await _body(request)
+        url = data.get("url")
+        if int(data.get("type", 1)) == 0:
+            exchange = await sim.send_webhook_ping(url=url)
+        else:
+            payload = data.get("data")
+            if payload is None:
+                entitlement = sim.entitlements.get(int(data["entitlement_id"]))
+                if entitlement is None:
+                    return _json({"message": "unknown entitlement"}, 404)
+                if data["event"] == "ENTITLEMENT_DELETE":
+                    sim.entitlements.delete(entitlement.id)
+                payload = entitlement.payload()
+            exchange = await sim.send_webhook_event(str(data["event"]), payload, url=url)
+        return _json({"status": exchange.status, "delivered": exchange.delivered, "error": exchange.error})
+
     return [
         web.get("/_sim/info", info),
         web.get("/_sim/world", world),
@@ -158,4 +214,7 @@ def control_routes(sim: DiscordSimulator) -> list[web.RouteDef]:
         web.post("/_sim/interactions/slash", slash),
         web.get("/_sim/interactions/{token}", interaction),
         web.get("/_sim/requests", requests),
+        web.post("/_sim/oauth2/tokens", mint_token),
+        web.post("/_sim/entitlements", add_entitlement),
+        web.post("/_sim/webhook-events", webhook_event),
     ]

@@ -7,6 +7,8 @@ Numbers chosen (all per real second, on the monotonic clock, not the injectable 
 * per-route (bot routes): 10 requests / 1 s per (method, route template, major parameter).
 * webhook token: 5 requests / 1 s shared by every ``/webhooks/{app}/{token}...`` route of one
   token (discord.py's webhook adapter locks per token for the same reason).
+* a user's OAuth2 bearer token: its own global window (50 / 1 s) and per-route buckets
+  (10 / 1 s per route and token), like a bot token's.
 
 Every answer carries ``X-RateLimit-Limit/Remaining/Reset/Reset-After/Bucket``; a 429 also
 carries ``X-RateLimit-Scope``, ``Retry-After`` and (global) ``X-RateLimit-Global``.
@@ -103,11 +105,20 @@ class RateLimiter:
     webhook_limit: tuple[int, float] = WEBHOOK_LIMIT
     _windows: dict[tuple[str, ...], _Window] = field(default_factory=dict)
 
-    def check(self, *, shape: str, major: str, webhook_token: str | None, bot: bool) -> RateDecision:
+    def check(
+        self,
+        *,
+        shape: str,
+        major: str,
+        webhook_token: str | None,
+        bot: bool,
+        bearer: str | None = None,
+    ) -> RateDecision:
+        """``bearer``: a digest of the user's OAuth2 token (its own global and route buckets)."""
         now = self.clock()
-        if bot:
+        if bot or bearer is not None:
             limit, per = self.global_limit
-            window = self._window(("global",), limit, per)
+            window = self._window(("global",) if bearer is None else ("global", bearer), limit, per)
             ok, _, reset_after = window.take(now)
             if not ok:
                 return too_many_requests(
@@ -122,7 +133,7 @@ class RateLimiter:
             limit, per = self.webhook_limit
             bucket = bucket_hash("webhook:" + webhook_token)
         else:
-            key = ("route", shape, major)
+            key = ("route", shape, major) if bearer is None else ("route", shape, major, bearer)
             limit, per = self.route_limit
             bucket = bucket_hash(shape)
         ok, remaining, reset_after = self._window(key, limit, per).take(now)

@@ -9,6 +9,10 @@ rate limiting:
 * ``webhook``: interaction webhooks (no auth, the token is in the path); per-token bucket;
 * ``callback``: ``POST /interactions/{id}/{token}/callback``; no auth, exempt from global;
 * ``open``: ``GET /gateway``.
+
+A ``bot`` route marked ``bearer`` also takes ``Authorization: Bearer <oauth2 token>`` (a user's
+token, see :mod:`.oauth2`): ``GET /users/@me`` and ``GET /users/@me/guilds`` then answer for that
+user, as Discord does for a dashboard that logged the user in.
 """
 
 from __future__ import annotations
@@ -18,10 +22,21 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .channel_messages import ChannelMessages
 from .commands import CommandStore
-from .errors import UNKNOWN_CHANNEL, UNKNOWN_GUILD, UNKNOWN_VOICE_STATE, RestError, field_error
+from .entitlements import OWNER_GUILD, OWNER_USER, EntitlementStore
+from .errors import (
+    UNKNOWN_APPLICATION,
+    UNKNOWN_CHANNEL,
+    UNKNOWN_ENTITLEMENT,
+    UNKNOWN_GUILD,
+    UNKNOWN_VOICE_STATE,
+    RestError,
+    field_error,
+)
 from .interaction_store import InteractionRecord, InteractionStore
 from .messages import public_view
+from .oauth2 import OAuth2Grant
 from .payloads import (
     channel_payload,
     member_payload,
@@ -44,6 +59,7 @@ class RestRequest:
     params: Mapping[str, str] = field(default_factory=dict)
     query: Mapping[str, str] = field(default_factory=dict)
     json: Any = None
+    grant: OAuth2Grant | None = None  #: the user's grant when authorised with a bearer token
 
 
 @dataclass(frozen=True)
@@ -62,6 +78,7 @@ class RestRoute:
     kind: RouteKind
     handler: Handler
     major: str | None = None
+    bearer: bool = False  #: also takes a user's ``Authorization: Bearer`` token
     pattern: re.Pattern[str] = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -89,6 +106,19 @@ def _snowflake(value: str, what: str = "snowflake") -> int:
         raise RestError.invalid_form_body({what: error}) from None
 
 
+def _bounded_int(value: str | None, what: str, *, default: int, low: int, high: int) -> int:
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = low - 1
+    if not low <= number <= high:
+        message = f"int value should be greater than or equal to {low} and less than or equal to {high}."
+        raise RestError.invalid_form_body({what: field_error("NUMBER_TYPE_MAX", message)})
+    return number
+
+
 class RestApi:
     """The REST routes the simulator serves and their handlers."""
 
@@ -102,6 +132,8 @@ class RestApi:
         application_info: Callable[[], Json],
         gateway_url: Callable[[], str],
         gateway_bot: Callable[[], Json],
+        entitlements: EntitlementStore | None = None,
+        channel_messages: ChannelMessages | None = None,
     ) -> None:
         self._world = world
         self._commands = commands
@@ -110,11 +142,26 @@ class RestApi:
         self._application_info = application_info
         self._gateway_url = gateway_url
         self._gateway_bot = gateway_bot
+        self._entitlements = entitlements or EntitlementStore(application_id, lambda: 0)
+        entitlements_path = "/applications/{application_id}/entitlements"
         app_cmds = "/applications/{application_id}/commands"
         guild_cmds = "/applications/{application_id}/guilds/{guild_id}/commands"
         hook = "/webhooks/{application_id}/{token}"
         self.routes: tuple[RestRoute, ...] = (
-            RestRoute("GET", "/users/@me", "bot", self._get_me),
+            RestRoute("GET", "/users/@me", "bot", self._get_me, bearer=True),
+            RestRoute("GET", "/users/@me/guilds", "bot", self._get_my_guilds, bearer=True),
+            RestRoute("GET", entitlements_path, "bot", self._list_entitlements, "application_id"),
+            RestRoute("POST", entitlements_path, "bot", self._create_entitlement, "application_id"),
+            RestRoute(
+                "GET", entitlements_path + "/{entitlement_id}", "bot", self._get_entitlement, "application_id"
+            ),
+            RestRoute(
+                "DELETE",
+                entitlements_path + "/{entitlement_id}",
+                "bot",
+                self._delete_entitlement,
+                "application_id",
+            ),
             RestRoute("GET", "/oauth2/applications/@me", "bot", self._get_application),
             RestRoute("GET", "/applications/@me", "bot", self._get_application),
             RestRoute("GET", "/gateway", "open", self._get_gateway),
@@ -152,6 +199,13 @@ class RestApi:
             ),
             RestRoute("GET", "/channels/{channel_id}", "bot", self._get_channel, "channel_id"),
         )
+        if channel_messages is not None:
+            messages = "/channels/{channel_id}/messages"
+            self.routes += (
+                RestRoute("POST", messages, "bot", channel_messages.create, "channel_id"),
+                RestRoute("GET", messages + "/{message_id}", "bot", channel_messages.get, "channel_id"),
+                RestRoute("PATCH", messages + "/{message_id}", "bot", channel_messages.edit, "channel_id"),
+            )
 
     def match(self, method: str, path: str) -> tuple[RestRoute, dict[str, str]]:
         """The route for ``method path``; 404 / 405 as Discord answers them."""
@@ -169,10 +223,99 @@ class RestApi:
         return await route.handler(request)
 
     # -- identity and gateway ----------------------------------------------------------------
-    async def _get_me(self, _: RestRequest) -> RestResponse:
+    async def _get_me(self, request: RestRequest) -> RestResponse:
+        if request.grant is not None:
+            user = self._world.users.get(request.grant.user_id)
+            if user is None:
+                raise RestError.unauthorized()
+            body = user_payload(user)
+            body.update(mfa_enabled=False, locale="en-US", premium_type=0)
+            return _ok(body)
         me = user_payload(self._world.bot)
         me.update(verified=True, mfa_enabled=False, locale="en-US", email=None, bot=True)
         return _ok(me)
+
+    async def _get_my_guilds(self, request: RestRequest) -> RestResponse:
+        """The user's guilds (bearer, needs the ``guilds`` scope) or the bot's, by id, paged."""
+        if request.grant is not None:
+            if "guilds" not in request.grant.scopes:
+                raise RestError.unauthorized()
+            guilds = [g.payload() for g in request.grant.guilds]
+        else:
+            guilds = [
+                {
+                    "id": str(g.id),
+                    "name": g.name,
+                    "icon": None,
+                    "banner": None,
+                    "owner": False,
+                    "permissions": str(g.member_permissions(g.members[self._world.bot.id])),
+                    "features": [],
+                }
+                for g in self._world.guilds.values()
+            ]
+        guilds.sort(key=lambda g: int(g["id"]))
+        limit = _bounded_int(request.query.get("limit"), "limit", default=200, low=1, high=200)
+        if "before" in request.query:
+            before = _snowflake(request.query["before"], "before")
+            guilds = [g for g in guilds if int(g["id"]) < before][-limit:]
+        else:
+            after = _snowflake(request.query.get("after", "0"), "after")
+            guilds = [g for g in guilds if int(g["id"]) > after][:limit]
+        return _ok(guilds)
+
+    # -- entitlements (App Subscriptions) ---------------------------------------------------
+    def _own_application(self, request: RestRequest) -> None:
+        if _snowflake(request.params["application_id"], "application_id") != self._application_id:
+            raise RestError.unknown(UNKNOWN_APPLICATION, "Application")
+
+    async def _list_entitlements(self, request: RestRequest) -> RestResponse:
+        self._own_application(request)
+        guild = request.query.get("guild_id")
+        user = request.query.get("user_id")
+        return _ok(
+            self._entitlements.listing(
+                guild_id=_snowflake(guild, "guild_id") if guild else None,
+                user_id=_snowflake(user, "user_id") if user else None,
+            )
+        )
+
+    async def _create_entitlement(self, request: RestRequest) -> RestResponse:
+        """A test entitlement: ``{sku_id, owner_id, owner_type}`` (1 guild, 2 user)."""
+        self._own_application(request)
+        body = request.json if isinstance(request.json, dict) else {}
+        errors: Json = {}
+        for name in ("sku_id", "owner_id", "owner_type"):
+            if name not in body:
+                errors[name] = field_error("BASE_TYPE_REQUIRED", "This field is required")
+        owner_type = body.get("owner_type")
+        if "owner_type" in body and owner_type not in (OWNER_GUILD, OWNER_USER):
+            errors["owner_type"] = field_error("BASE_TYPE_CHOICES", "Value must be one of {1, 2}.")
+        if errors:
+            raise RestError.invalid_form_body(errors)
+        sku_id = _snowflake(str(body["sku_id"]), "sku_id")
+        owner_id = _snowflake(str(body["owner_id"]), "owner_id")
+        entitlement = self._entitlements.create(
+            sku_id,
+            guild_id=owner_id if owner_type == OWNER_GUILD else None,
+            user_id=owner_id if owner_type == OWNER_USER else None,
+        )
+        return _ok(entitlement.payload())
+
+    def _entitlement_id(self, request: RestRequest) -> int:
+        self._own_application(request)
+        return _snowflake(request.params["entitlement_id"], "entitlement_id")
+
+    async def _get_entitlement(self, request: RestRequest) -> RestResponse:
+        entitlement = self._entitlements.get(self._entitlement_id(request))
+        if entitlement is None:
+            raise RestError.unknown(UNKNOWN_ENTITLEMENT, "Entitlement")
+        return _ok(entitlement.payload())
+
+    async def _delete_entitlement(self, request: RestRequest) -> RestResponse:
+        if self._entitlements.delete(self._entitlement_id(request)) is None:
+            raise RestError.unknown(UNKNOWN_ENTITLEMENT, "Entitlement")
+        return _no_content()
 
     async def _get_application(self, _: RestRequest) -> RestResponse:
         return _ok(self._application_info())

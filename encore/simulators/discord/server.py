@@ -2,7 +2,8 @@
 ``/gateway`` and the simulator's control API under ``/_sim``.
 
 For each REST request, in Discord's order: injected faults (latency, then a 429 or 5xx), route
-matching (404/405), ``Authorization: Bot <token>`` for bot routes (401), the JSON body (400
+matching (404/405), ``Authorization: Bot <token>`` for bot routes, or a user's ``Bearer <token>``
+on the routes that take one (401), the JSON body (400
 50109), rate-limit buckets (429), then the handler. Every answer has ``Content-Type`` exactly
 ``application/json`` when it has a body (discord.py ignores JSON labelled with a charset) and
 ``Via: 1.1 google`` (discord.py retries a 429 only when ``Via`` is present). Every request is
@@ -23,6 +24,7 @@ from encore.simulators.recording import RecordedRequest, RequestLog
 
 from .errors import RestError
 from .faults import Faults, RestFault
+from .oauth2 import OAuth2Grant, token_key
 from .ratelimit import RateDecision, RateLimiter, too_many_requests
 from .rest import RestApi, RestRequest, RestResponse
 
@@ -57,8 +59,10 @@ class RestEdge:
         limiter: RateLimiter,
         log: RequestLog,
         token: Callable[[], str],
+        bearer: Callable[[str], OAuth2Grant | None] = lambda _token: None,
     ) -> None:
         self._api = api
+        self._bearer = bearer
         self._faults = faults
         self._limiter = limiter
         self._log = log
@@ -119,10 +123,11 @@ class RestEdge:
         if fault is not None:
             return self._fault_response(fault)
         sub_path = request.path[len(API_PREFIX) :] or "/"
+        grant: OAuth2Grant | None = None
         try:
             route, params = self._api.match(request.method, sub_path)
-            if route.kind == "bot" and request.headers.get("Authorization") != f"Bot {self._token()}":
-                raise RestError.unauthorized()
+            if route.kind == "bot":
+                grant = self._authenticate(route.bearer, request.headers.get("Authorization", ""))
             if body_error:
                 raise RestError.invalid_json()
         except RestError as exc:
@@ -131,7 +136,8 @@ class RestEdge:
             shape=route.shape,
             major=params.get(route.major, "") if route.major else "",
             webhook_token=params.get("token") if route.kind == "webhook" else None,
-            bot=route.kind == "bot",
+            bot=route.kind == "bot" and grant is None,
+            bearer=token_key(grant.access_token) if grant is not None else None,
         )
         if not decision.allowed:
             return _response(429, decision.body, decision.headers, via=decision.via)
@@ -144,11 +150,23 @@ class RestEdge:
                     params=params,
                     query=dict(request.query),
                     json=body,
+                    grant=grant,
                 ),
             )
         except RestError as exc:
             return _response(exc.status, exc.body(), decision.headers)
         return _response(result.status, result.body, decision.headers)
+
+    def _authenticate(self, bearer_allowed: bool, authorization: str) -> OAuth2Grant | None:
+        """None for the bot token; the user's grant for a bearer token; else 401."""
+        if bearer_allowed and authorization.startswith("Bearer "):
+            grant = self._bearer(authorization.removeprefix("Bearer "))
+            if grant is None:
+                raise RestError.unauthorized()
+            return grant
+        if authorization != f"Bot {self._token()}":
+            raise RestError.unauthorized()
+        return None
 
     @staticmethod
     def _fault_response(fault: RestFault) -> web.Response:

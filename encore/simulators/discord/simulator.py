@@ -4,8 +4,9 @@ HTTP interactions, behind one object that tests and the sandbox drive.
 It wires the pieces together: the :class:`~.world.World` (guilds, channels, members, voice
 states), the :class:`~.gateway.Gateway`, the REST routes (:mod:`.rest`) behind the HTTP edge
 (:mod:`.server`), application commands (:mod:`.commands`), interaction tokens and their messages
-(:mod:`.interaction_store`), signing and delivery of interactions (:mod:`.interactions`) and
-injectable :class:`~.faults.Faults`.
+(:mod:`.interaction_store`), signing and delivery of interactions (:mod:`.interactions`) and of
+webhook events (:mod:`.webhook_events`), users' OAuth2 bearer tokens (:mod:`.oauth2`), App
+Subscription entitlements (:mod:`.entitlements`) and injectable :class:`~.faults.Faults`.
 
 Changing the world through the simulator also tells the gateway, as Discord would: adding a
 guild dispatches GUILD_CREATE to the shard owning it, moving a member dispatches
@@ -17,7 +18,7 @@ from __future__ import annotations
 import base64
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import aiohttp
@@ -26,8 +27,10 @@ from aiohttp import web
 from encore.lifecycle import Startable
 from encore.simulators.recording import RequestLog
 
+from .channel_messages import ChannelMessages
 from .commands import CommandStore
 from .control import control_routes
+from .entitlements import EntitlementStore, SimEntitlement
 from .faults import Faults
 from .gateway import Gateway, GatewayFrame
 from .interaction_store import ACK_DEADLINE, InteractionRecord, InteractionStore
@@ -41,12 +44,19 @@ from .interactions import (
     new_interaction_token,
     ping_payload,
 )
+from .oauth2 import DEFAULT_EXPIRES_IN, OAuth2Grant, OAuth2Store, UserGuild
 from .payloads import iso_time, user_payload, voice_state_payload
 from .ratelimit import RateLimiter
 from .rest import RestApi
 from .server import API_PREFIX, RestEdge, build_app
 from .snowflake import SnowflakeGenerator
 from .tasks import TaskOwner
+from .webhook_events import (
+    WebhookEventExchange,
+    deliver_webhook_event,
+    event_payload,
+    ping_event_payload,
+)
 from .world import (
     CHANNEL_GUILD_TEXT,
     CHANNEL_GUILD_VOICE,
@@ -76,6 +86,7 @@ class DiscordSimulator(Startable):
         port: int = 0,
         interactions_url: str | None = None,
         *,
+        webhook_events_url: str | None = None,
         clock: Callable[[], float] = time.time,
         heartbeat_interval_ms: int = 41_250,
         allowed_privileged_intents: int = 0,
@@ -98,6 +109,7 @@ class DiscordSimulator(Startable):
         self._requested_port = port
         self._port: int | None = None
         self.interactions_url: str | None = interactions_url
+        self.webhook_events_url: str | None = webhook_events_url
         self.recommended_shards = recommended_shards
         self._signer = Signer(signing_seed)
         self.faults = Faults()
@@ -131,7 +143,16 @@ class DiscordSimulator(Startable):
             resume_window=resume_window,
             send_limit=gateway_send_limit,
         )
+        self.channel_messages = ChannelMessages(
+            self.world,
+            new_id=self._ids.next,
+            author=user_payload(bot),
+            timestamp=lambda: iso_time(self._clock()),
+            lookup_user=self._lookup_user,
+        )
         self.rate_limiter = rate_limiter or RateLimiter()
+        self.oauth2 = OAuth2Store(clock)
+        self.entitlements = EntitlementStore(self.application_id, self._ids.next)
         self._rest = RestEdge(
             api=RestApi(
                 world=self.world,
@@ -141,11 +162,14 @@ class DiscordSimulator(Startable):
                 application_info=self.application_info,
                 gateway_url=lambda: self.gateway_url,
                 gateway_bot=lambda: self._gateway.gateway_bot(self.recommended_shards),
+                entitlements=self.entitlements,
+                channel_messages=self.channel_messages,
             ),
             faults=self.faults,
             limiter=self.rate_limiter,
             log=self.requests,
             token=lambda: self.bot_token,
+            bearer=self.oauth2.grant,
         )
         self._command_ids: dict[str, int] = {}
         self._runner: web.AppRunner | None = None
@@ -342,6 +366,20 @@ class DiscordSimulator(Startable):
         self._gateway.voice_state_changed(guild, after)
         await self._gateway.flush()
 
+    async def move_bot_to(self, guild_id: int, channel_id: int) -> bool:
+        """A moderator drags the bot into another voice channel: VOICE_STATE_UPDATE with the new
+        channel (same session), then -- the call moved -- VOICE_SERVER_UPDATE with a new token and
+        endpoint to the session holding the bot's voice state. False if the bot is not in voice."""
+        guild = self.world.guild(guild_id)
+        state = guild.voice_states.get(self.bot_user_id)
+        if state is None:
+            return False
+        _, after = self.world.set_voice_state(guild_id, self.bot_user_id, channel_id)
+        self._gateway.voice_state_changed(guild, after)
+        sent = self._gateway.voice_server_update(guild, state.session_id, new_server=True)
+        await self._gateway.flush()
+        return sent
+
     async def move_voice_server(self, guild_id: int) -> bool:
         """Discord moves the guild's call to another voice server: a new VOICE_SERVER_UPDATE
         with another endpoint to the session holding the bot's voice state."""
@@ -403,6 +441,78 @@ class DiscordSimulator(Startable):
         good = await self.send_ping(timeout=timeout)
         bad = await self.send_ping(timeout=timeout, tamper_signature=True)
         return not good.failed and bad.status == 401
+
+    # -- users' OAuth2 tokens, entitlements and webhook events ----------------------------------
+    def mint_user_token(
+        self,
+        guilds: Iterable[UserGuild] = (),
+        *,
+        user_id: int | None = None,
+        username: str = "dashboard-user",
+        scopes: Iterable[str] = ("identify", "guilds"),
+        expires_in: int = DEFAULT_EXPIRES_IN,
+    ) -> OAuth2Grant:
+        """A user logged in to a dashboard with Discord: their bearer token, for which
+        ``GET /users/@me/guilds`` lists ``guilds`` (names filled in from the world when empty)."""
+        user = self.world.users.get(user_id) if user_id is not None else None
+        if user is None:
+            user = SimUser(
+                id=user_id if user_id is not None else self._ids.next(),
+                username=username,
+                global_name=username.title(),
+            )
+            self.world.users[user.id] = user
+        named = [UserGuild(g.id, g.permissions, g.owner, g.name or self._guild_name(g.id)) for g in guilds]
+        return self.oauth2.mint(user.id, named, scopes=scopes, expires_in=expires_in)
+
+    def now(self) -> float:
+        """The simulator's clock (token expiry, timestamps)."""
+        return self._clock()
+
+    def _guild_name(self, guild_id: int) -> str:
+        guild = self.world.guilds.get(guild_id)
+        return guild.name if guild is not None else f"Guild {guild_id}"
+
+    def create_test_entitlement(
+        self, sku_id: int, *, guild_id: int | None = None, user_id: int | None = None
+    ) -> SimEntitlement:
+        """What ``POST /applications/{id}/entitlements`` does (no webhook event is sent by itself:
+        send one with :meth:`send_entitlement_event`)."""
+        return self.entitlements.create(sku_id, guild_id=guild_id, user_id=user_id)
+
+    async def send_webhook_ping(
+        self, *, url: str | None = None, tamper_signature: bool = False
+    ) -> WebhookEventExchange:
+        """The PING (type 0) Discord sends when the webhook-events URL is saved."""
+        return await self._send_webhook(ping_event_payload(self.application_id), url, tamper_signature)
+
+    async def send_webhook_event(
+        self, event_type: str, data: Json, *, url: str | None = None, tamper_signature: bool = False
+    ) -> WebhookEventExchange:
+        """A type 1 webhook event (``ENTITLEMENT_CREATE``, ...) carrying ``data``."""
+        payload = event_payload(self.application_id, event_type, data, iso_time(self._clock()))
+        return await self._send_webhook(payload, url, tamper_signature)
+
+    async def send_entitlement_event(
+        self, event_type: str, entitlement: SimEntitlement, *, url: str | None = None
+    ) -> WebhookEventExchange:
+        """ENTITLEMENT_CREATE / UPDATE / DELETE for ``entitlement`` as it is now."""
+        return await self.send_webhook_event(event_type, entitlement.payload(), url=url)
+
+    async def _send_webhook(self, payload: Json, url: str | None, tamper: bool) -> WebhookEventExchange:
+        target = url or self.webhook_events_url
+        if target is None:
+            raise RuntimeError("no webhook-events URL: set sim.webhook_events_url")
+        if self._session is None:
+            raise RuntimeError("the simulator is not started")
+        return await deliver_webhook_event(
+            session=self._session,
+            url=target,
+            signer=self._signer,
+            payload=payload,
+            timestamp=str(int(self._clock())),
+            tamper_signature=tamper,
+        )
 
     def _context(self, guild_id: int | None, channel_id: int, user_id: int) -> Json:
         if guild_id is None:
