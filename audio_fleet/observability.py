@@ -21,6 +21,7 @@ fleet, or stdlib logging with the correlation id in the line for development.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -206,7 +207,11 @@ def configure_logging(level: str, *, json_logs: bool) -> None:
         from aws_lambda_powertools import Logger
         from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
-        logger = Logger(service=FLEET_LOG_SERVICE, level=level)
+        # An explicit handler: Powertools otherwise reuses the first handler of an already-initialised
+        # logger, and fails when something (a test harness, a reload) has removed it.
+        logger = Logger(
+            service=FLEET_LOG_SERVICE, level=level, logger_handler=logging.StreamHandler(sys.stdout)
+        )
         copy_config_to_registered_loggers(source_logger=logger, include=set(FLEET_LOGGERS), log_level=level)
         return
     root = logging.getLogger()

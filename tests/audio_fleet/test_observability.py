@@ -111,10 +111,12 @@ def restored_loggers() -> Iterator[None]:
     """configure_logging reconfigures process-wide loggers: put them back for the other tests."""
     names = [*observability.FLEET_LOGGERS, observability.FLEET_LOG_SERVICE]
     saved = {name: logging.getLogger(name) for name in names}
-    state = {name: (lg.handlers[:], lg.propagate, lg.level) for name, lg in saved.items()}
+    state = {name: (lg.handlers[:], lg.propagate, lg.level, dict(vars(lg))) for name, lg in saved.items()}
     yield
     for name, logger in saved.items():
         logger.handlers, logger.propagate, logger.level = state[name][0], state[name][1], state[name][2]
+        for added in set(vars(logger)) - set(state[name][3]):  # Powertools' markers ("init", ...)
+            delattr(logger, added)
 
 
 @pytest.mark.usefixtures("restored_loggers")
