@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -21,7 +22,17 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from encore.errors import SettingsError
 from encore.routing import ShardLayout
 
-__all__ = ["DEFAULT_DISCORD_API_BASE", "LavalinkNode", "QueueBackend", "Settings", "load_settings"]
+if TYPE_CHECKING:
+    from encore.tiers import Tier
+
+__all__ = [
+    "DEFAULT_DISCORD_API_BASE",
+    "LavalinkNode",
+    "QueueBackend",
+    "Settings",
+    "ShardGroupMode",
+    "load_settings",
+]
 
 DEFAULT_DISCORD_API_BASE: Final = "https://discord.com/api/v10"
 DEFAULT_DISCORD_GATEWAY_URL: Final = "wss://gateway.discord.gg/"
@@ -31,6 +42,13 @@ _HEX_KEY = re.compile(r"^[0-9a-fA-F]{64}$")
 class QueueBackend(StrEnum):
     MEMORY = "memory"
     SQS = "sqs"
+
+
+class ShardGroupMode(StrEnum):
+    """``pinned``: run ENCORE_SHARD_GROUP only; ``auto``: take a fair share of groups by Redis leases."""
+
+    PINNED = "pinned"
+    AUTO = "auto"
 
 
 class LavalinkNode(BaseModel, frozen=True):
@@ -90,7 +108,34 @@ class Settings(BaseSettings):
     shard_count: int = Field(default=1, ge=1, le=100_000)
     shards_per_group: int = Field(default=1, ge=1, le=100_000)
     encore_shard_group: int = Field(default=0, ge=0)
+    encore_shard_groups: ShardGroupMode = ShardGroupMode.PINNED
+    encore_lease_ttl_seconds: float = Field(default=15.0, ge=0.3, le=300)
+    encore_stop_timeout: float = Field(default=110.0, gt=0, le=120)
+    encore_snapshot_interval_seconds: float = Field(default=10.0, gt=0, le=3600)
+    encore_identify_reserve: int = Field(default=50, ge=0, le=1000)
+    encore_identify_window_seconds: float = Field(default=5.0, ge=0, le=60)
+    encore_lease_prefix: str = Field(default="encore:fleet:", pattern=r"^[^|\s]{1,100}$")
     encore_log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    #: The fleet leaves a voice channel with no listener after this long (24/7 guilds stay).
+    encore_alone_timeout_seconds: float = Field(default=120.0, gt=0, le=86_400)
+    #: The fleet leaves a voice channel where nothing played or was queued for this long.
+    encore_idle_timeout_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./encore.db", pattern=r"^(postgresql\+asyncpg|sqlite\+aiosqlite)://\S*$"
+    )
+    database_read_url: str | None = Field(default=None, pattern=r"^(postgresql\+asyncpg|sqlite\+aiosqlite)://\S*$")
+    database_pool_size: int = Field(default=10, ge=1, le=1000)
+    database_max_overflow: int = Field(default=10, ge=0, le=1000)
+    encore_tiers: str | None = None
+    encore_health_port: int = Field(default=8080, ge=0, le=65_535)
+    encore_queue_visibility_seconds: int = Field(default=60, ge=1, le=43_200)
+    encore_queue_max_receives: int = Field(default=5, ge=1, le=1000)
+    #: Search prefixes tried in turn when a source fails to load a search (``ytsearch,scsearch``).
+    encore_source_fallback: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["ytsearch", "scsearch"], min_length=1
+    )
+    #: A Lavalink node that sends nothing (no stats, no player updates) for this long is reconnected.
+    encore_node_silence_seconds: float = Field(default=90.0, gt=0, le=3600)
 
     @field_validator("discord_public_key")
     @classmethod
@@ -103,6 +148,20 @@ class Settings(BaseSettings):
     @classmethod
     def _nodes(cls, value: Any) -> Any:
         return _parse_lavalink_nodes(value)
+
+    @field_validator("encore_source_fallback", mode="before")
+    @classmethod
+    def _fallback(cls, value: Any) -> Any:
+        """Comma-separated Lavalink search prefixes, e.g. ``ytsearch,scsearch``."""
+        if isinstance(value, str):
+            value = [p.strip().removesuffix(":").lower() for p in value.split(",") if p.strip()]
+        if isinstance(value, list):
+            for prefix in value:
+                if not isinstance(prefix, str) or not re.fullmatch(r"[a-z]{2,20}search", prefix):
+                    raise ValueError(
+                        f"{prefix!r} is not a Lavalink search prefix such as ytsearch or scsearch"
+                    )
+        return value
 
     @field_validator("encore_sqs_queue_urls", mode="before")
     @classmethod
@@ -123,6 +182,21 @@ class Settings(BaseSettings):
             pairs[sku.strip()] = tier.strip()
         return pairs
 
+    @field_validator("encore_tiers")
+    @classmethod
+    def _tiers_parse(cls, value: str | None) -> str | None:
+        from encore.tiers import parse_tiers
+
+        parse_tiers(value)  # a TierConfigError (a ValueError) names the tier and field
+        return value
+
+    @property
+    def tiers(self) -> Mapping[str, Tier]:
+        """The tiers: the defaults with ``ENCORE_TIERS`` applied."""
+        from encore.tiers import parse_tiers
+
+        return parse_tiers(self.encore_tiers)
+
     @field_validator("lavalink_nodes")
     @classmethod
     def _unique_node_names(cls, nodes: list[LavalinkNode]) -> list[LavalinkNode]:
@@ -130,6 +204,28 @@ class Settings(BaseSettings):
         if len(set(names)) != len(names):
             raise ValueError("node names must be unique")
         return nodes
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_queue_url_pattern(cls, data: Any) -> Any:
+        """One queue URL containing ``{group}`` stands for the queues of groups 0..N-1.
+
+        template.yaml sets it this way: CloudFormation cannot build a list of per-group URLs.
+        """
+        if not isinstance(data, dict):
+            return data
+        urls = data.get("encore_sqs_queue_urls")
+        if not isinstance(urls, str) or "{group}" not in urls:
+            return data
+        pattern = urls.strip()
+        if "," in pattern or pattern.startswith("["):
+            raise _FieldProblemError("encore_sqs_queue_urls", "a URL with {group} must be the only one")
+        try:
+            layout = ShardLayout(int(data.get("shard_count", 1)), int(data.get("shards_per_group", 1)))
+        except (TypeError, ValueError):
+            return data  # the fields' own validation names the bad number
+        expanded = ",".join(pattern.replace("{group}", str(g)) for g in range(layout.group_count))
+        return {**data, "encore_sqs_queue_urls": expanded}
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
@@ -139,6 +235,8 @@ class Settings(BaseSettings):
                 "encore_shard_group",
                 f"must be below the number of shard groups ({layout.group_count})",
             )
+        if self.encore_shard_groups is ShardGroupMode.AUTO and not self.redis_url:
+            raise _FieldProblemError("encore_shard_groups", "auto needs REDIS_URL (for the leases)")
         if self.encore_queue is QueueBackend.SQS:
             urls = self.encore_sqs_queue_urls
             if len(urls) != layout.group_count:
