@@ -15,8 +15,8 @@ wavelink 3.5.2 leaves all of this to the application (see the simulators brief):
   placed again the same way. One that comes back resumed still plays the players that moved away
   meanwhile: they are destroyed there so only one node sends audio.
 
-Metrics: ``NodeUp`` on every change, ``NodePlayers``/``NodeFrameDeficit`` on every stats op,
-``NodeFailovers`` per player moved off a lost node.
+Metrics: ``NodeUp`` on every change and for every node each report interval (with ``ActivePlayers``),
+``NodePlayers``/``NodeFrameDeficit`` on every stats op, ``NodeFailovers`` per player moved off a lost node.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from audio_fleet.fleet_player import FleetPlayer
 from audio_fleet.nodes.fleet_node import FleetNode
 from audio_fleet.nodes.penalty import NodeLoad, choose
 from audio_fleet.nodes.sessions import NodeSessions
+from audio_fleet.track_starts import replaying
 from encore.metrics import MetricsSink, NullSink
 
 __all__ = ["NodeSupervisor", "node_load"]
@@ -88,6 +89,7 @@ class NodeSupervisor:
         silence_s: float = DEFAULT_SILENCE_S,
         check_interval_s: float = 0.5,
         sessions: NodeSessions | None = None,
+        report_interval_s: float = 60.0,
     ) -> None:
         """``sessions`` keeps each node's session id for the next process to resume."""
         self.nodes: dict[str, FleetNode] = {node.identifier: node for node in nodes}
@@ -106,6 +108,10 @@ class NodeSupervisor:
         #: Nodes whose last ``ready`` resumed a session: they may play players an earlier process made.
         self._resumed: set[str] = set()
         self._closed = False
+        #: How often every node's NodeUp and the task's ActivePlayers are reported, changed or not:
+        #: an alarm on a node that stays down needs a value every period, not only on the change.
+        self._report_interval_s = report_interval_s
+        self._last_report: float | None = None
         for node in self.nodes.values():
             node.on_stalled = self._stalled
 
@@ -240,9 +246,21 @@ class NodeSupervisor:
             self._spawn(_close_quietly(old))
         await websocket.connect()
 
+    def report(self) -> None:
+        """Emit NodeUp for every node and ActivePlayers for this task, whatever changed."""
+        for node in self.nodes.values():
+            self._metrics.emit("NodeUp", 1 if self.ready(node) else 0, Node=node.identifier)
+        players = sum(len(node._players) for node in self.nodes.values()) + len(self._orphans)
+        self._metrics.emit("ActivePlayers", players)
+
     async def _watch(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(self._check_interval_s)
+            now = loop.time()
+            if self._last_report is None or now - self._last_report >= self._report_interval_s:
+                self._last_report = now
+                self.report()
             for node in list(self.nodes.values()):
                 try:
                     self._check(node)
@@ -326,6 +344,7 @@ class NodeSupervisor:
                 await player.pause(player.paused)
             else:
                 previous = player._previous
+                replaying(player, current, orphan.position)  # the same play, on another node
                 await player.play(
                     current,
                     replace=True,

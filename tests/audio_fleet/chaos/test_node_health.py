@@ -106,3 +106,28 @@ async def test_with_every_node_down_play_says_so_and_music_resumes_when_one_retu
             await sim.start()
         await box.both_nodes_ready(timeout=40)  # wavelink's reconnect backoff
         assert ((await box.run_command(RICK)).final or "").startswith("Now playing")
+
+
+async def test_a_node_that_stays_down_is_reported_down_every_period_with_the_players_held() -> None:
+    box = TwoNodeSandbox(RecordingSink())
+    async with box:
+        await box.run_command(RICK)
+        found = box.node_playing()
+        assert found is not None
+        playing, _player = found
+        other = box.second if playing is box.lavalink else box.lavalink
+        assert box.fleet is not None
+        supervisor = box.fleet.node_supervisor
+        assert supervisor is not None
+        await other.crash()
+        await eventually(lambda: not supervisor.ready(supervisor.nodes[other.name]), timeout=10)
+
+        box.metrics.values.clear()
+        supervisor.report()  # what the watchdog emits each report interval, change or not
+        supervisor.report()
+
+        down = [v for n, v, d in box.metrics.values if n == "NodeUp" and d == {"Node": other.name}]
+        up = [v for n, v, d in box.metrics.values if n == "NodeUp" and d == {"Node": playing.name}]
+        assert down == [0, 0]
+        assert up == [1, 1]
+        assert [v for n, v, _d in box.metrics.values if n == "ActivePlayers"] == [1, 1]
