@@ -10,6 +10,7 @@ from typing import Any, Protocol
 import discord
 import wavelink
 
+from audio_fleet import track_starts
 from audio_fleet.player_events import PlayerEvent, PlayerObserver
 from audio_fleet.snapshots import SnapshotKeeper
 from audio_fleet.voice_recovery import rejoin_voice
@@ -68,6 +69,8 @@ class FleetClient(discord.AutoShardedClient):
             await asyncio.sleep(self._identify_delay_s)
 
     async def on_wavelink_track_start(self, payload: wavelink.TrackStartEventPayload) -> None:
+        if payload.player is not None:
+            track_starts.started(payload.player, payload.track)  # before anyone reads the position
         if self.keeper is not None and payload.player is not None:
             await self.keeper.save(payload.player)
         await self._tell(payload.player, "track_start")

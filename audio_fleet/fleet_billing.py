@@ -39,7 +39,8 @@ class FleetBilling:
         self.tiers = StoredTiers(
             service.tier_of, sku_tiers, tiers=tiers, metrics=self.metrics, timeout_s=tier_timeout_s
         )
-        self.guild_settings = StoredGuildSettings(service, ttl_s=settings_ttl_s)
+        # 24/7 and autoplay count only while the guild's tier allows them (lost premium: off).
+        self.guild_settings = StoredGuildSettings(service, ttl_s=settings_ttl_s, tier_of=self.tiers.of_guild)
 
     def plays(self, poster: MessagePoster) -> PlayUsage:
         """The track-start observer counting plays and posting usage warnings through ``poster``."""

@@ -88,12 +88,14 @@ class GroupRunner:
         self._tasks.append(asyncio.create_task(self._gateway(), name=f"group-{self.group}-gateway"))
         async with asyncio.timeout(ready_timeout):
             await self.client.wait_until_ready()
+        # Built (which wires the player observers: presence, usage, announcer) before the restore, so
+        # a restored player's track start is seen like any other.
+        consumer = self._build_consumer(self.client)
+        self.consumer = consumer
         report = await self._restorer.restore(self.client)
         if report.restored:
             self._metrics.emit("PlayersRestored", report.restored)
         log.info("shard group %s: %d players restored, %d not", self.group, report.restored, report.skipped)
-        consumer = self._build_consumer(self.client)
-        self.consumer = consumer
         self._tasks.append(asyncio.create_task(consumer.run(), name=f"group-{self.group}-consumer"))
         self._tasks.append(asyncio.create_task(self._save_positions(), name=f"group-{self.group}-positions"))
         log.info("shard group %s ready: shards %s", self.group, self.client.shard_ids)

@@ -4,7 +4,8 @@
 :class:`PlayUsage` is a :class:`~audio_fleet.player_events.PlayerObserver`. Recording runs in the
 background (the database never delays the music or the other observers); a failure is logged and
 counted (``DatabaseErrors``). A warning that cannot be posted now stays pending for the scheduled
-job (``encore billing-jobs`` / the scheduled Lambda) to post.
+job (``encore billing-jobs`` / the scheduled Lambda) to post. A start that replays one already
+counted (a restored player, a node move: :mod:`~audio_fleet.track_starts`) is not counted again.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import wavelink
 
 from audio_fleet.player_events import PlayerEvent
 from audio_fleet.player_queue import requester_of
+from audio_fleet.track_starts import current_start
 from encore.billing.views import UsageWarningView
 from encore.guild_settings import GuildSettingsReader
 from encore.metrics import MetricsSink, NullSink
@@ -55,6 +57,10 @@ class PlayUsage:
         track = player.current
         guild = player.guild
         if event != "track_start" or track is None or guild is None:
+            return
+        start = current_start(player)
+        if start is not None and start.replay:
+            log.debug("guild %s: %r replayed, already counted", guild.id, track.identifier)
             return
         task = asyncio.create_task(self.record(guild.id, track), name=f"play-usage-{guild.id}")
         self._running.add(task)

@@ -171,9 +171,11 @@ class Presence:
 
 
 class AlwaysOnCommand:
-    """``/247``: toggles staying in the channel around the clock (turning it on is premium: the
-    refusal is the upgrade prompt with Discord's premium button). The choice is stored through
-    ``modes`` when given, so the guild's next fleet owner keeps it."""
+    """``/247 [mode:on|off]``: staying in the channel around the clock, on, off, or switched when no
+    mode is given. Turning it on is premium (the refusal is the upgrade prompt with Discord's premium
+    button); turning it off never is. The choice is stored through ``modes`` when given, so the
+    guild's next fleet owner keeps it; the stored settings only say it is on while the guild's tier
+    allows it (:class:`~encore.billing.preferences.StoredGuildSettings` with its tier lookup)."""
 
     def __init__(
         self,
@@ -196,7 +198,8 @@ class AlwaysOnCommand:
         return (await self._settings.get(guild_id)).always_on
 
     async def __call__(self, player: wavelink.Player, envelope: CommandEnvelope) -> str:
-        turn_on = not await self._is_on(envelope.guild_id)
+        mode = envelope.options.get("mode")
+        turn_on = mode == "on" if mode in ("on", "off") else not await self._is_on(envelope.guild_id)
         if turn_on:
             refusal = await self._gate.refusal(envelope, Feature.ALWAYS_ON)
             if refusal is not None:

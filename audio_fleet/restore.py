@@ -35,6 +35,7 @@ import wavelink
 from audio_fleet.nodes import FleetNode, NodeSupervisor
 from audio_fleet.play_hooks import PlayerFactory
 from audio_fleet.track_loader import TrackLoader
+from audio_fleet.track_starts import replaying
 from encore.player_snapshot import LoopMode, PlayerSnapshot, SnapshotError, SnapshotStore, TrackSnapshot
 from encore.redis_client import RedisUnavailableError
 
@@ -164,6 +165,7 @@ class PlayerRestorer:
             current = await self._load(snap.current)
         if current is not None:
             position = 0 if current.is_stream else snap.position_ms
+            replaying(player, current, position)  # its start was counted by the previous owner
             await player.play(current, start=position, volume=snap.volume, paused=snap.paused)
         else:
             await player.set_volume(snap.volume)

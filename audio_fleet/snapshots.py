@@ -2,7 +2,9 @@
 
 :func:`snapshot_of` reads a wavelink Player into an :class:`~encore.player_snapshot.PlayerSnapshot`;
 :class:`SnapshotKeeper` saves it after every change the fleet makes and on every track start and
-end. A snapshot store outage is logged and never interrupts the music.
+end. A snapshot store outage is logged and never interrupts the music. The position is wavelink's
+once Lavalink has reported it for the current track, else where the track started
+(:func:`~audio_fleet.track_starts.position_of`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import UTC, datetime
 import wavelink
 
 from audio_fleet.fencing import LeaseLostError
+from audio_fleet.track_starts import position_of
 from encore.player_snapshot import LoopMode, PlayerSnapshot, SnapshotStore, TrackSnapshot
 from encore.redis_client import RedisUnavailableError
 
@@ -46,7 +49,7 @@ def snapshot_of(player: wavelink.Player, guild_id: int, now: datetime) -> Player
         guild_id=guild_id,
         voice_channel_id=player.channel.id if player.channel is not None else None,
         current=_track(current) if current is not None else None,
-        position_ms=player.position if current is not None else 0,
+        position_ms=position_of(player) if current is not None else 0,
         position_at=now,
         paused=player.paused,
         volume=player.volume,

@@ -8,6 +8,10 @@ purchase counts at once and a paid subscription counts without one. When the sto
 read in ``timeout_s`` (database or Redis down), the failure is logged and counted
 (``DatabaseErrors`` or ``RedisErrors``) and the envelope's tier decides alone: a premium guild may
 lose premium for a moment, but no command fails because billing is down.
+
+:meth:`StoredTiers.of_guild` is the tier without an interaction (a player leaving when idle, a queue
+running out): the stored tier, or the better tier the entitlements of the guild's last interaction in
+this task grant now (re-read against the clock, so one that has ended no longer counts).
 """
 
 from __future__ import annotations
@@ -48,9 +52,19 @@ class StoredTiers:
         self._envelope: TierLookup = envelope_tiers or EnvelopeTiers(sku_tiers, tiers=tiers)
         self._metrics: MetricsSink = metrics or NullSink()
         self._timeout_s = timeout_s
+        #: Each guild's last interaction (its entitlements count even before they are stored).
+        self._last: dict[int, CommandEnvelope] = {}
+
+    async def of_guild(self, guild_id: int) -> Tier:
+        """The guild's tier now, without an interaction (raises when the stored tier is unreadable)."""
+        async with asyncio.timeout(self._timeout_s):
+            stored = await self._stored(guild_id)
+        last = self._last.get(guild_id)
+        return stored if last is None else best_tier(await self._envelope(last), stored)
 
     async def __call__(self, envelope: CommandEnvelope) -> Tier:
         carried = await self._envelope(envelope)
+        self._last[envelope.guild_id] = envelope
         try:
             async with asyncio.timeout(self._timeout_s):
                 stored = await self._stored(envelope.guild_id)

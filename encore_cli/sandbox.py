@@ -12,14 +12,17 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, cast
 
 import uvicorn
 import wavelink
 
+from audio_fleet.fleet_billing import FleetBilling
 from audio_fleet.formatting import duration
 from audio_fleet.service import AudioFleet
+from encore.billing.service import BillingService
 from encore.command_line import TypedCommand, parse_command_line
 from encore.commands import CATALOGUE, OptionType
 from encore.errors import CommandLineError
@@ -30,8 +33,7 @@ from encore.queue.memory import InMemoryQueue
 from encore.settings import Settings, load_settings
 from encore.simulators.discord import DiscordSimulator
 from encore.simulators.lavalink import LavalinkSimulator
-from interactions.app import create_app
-from interactions.bootstrap import build_core
+from encore_cli.front_app import front_app
 
 __all__ = ["CommandOutcome", "Sandbox", "discord_options"]
 
@@ -68,8 +70,19 @@ class Sandbox(Startable):
         playback_speed: float = 1.0,
         queue: CommandQueue | None = None,
         source: CommandSource | None = None,
+        fleet_options: Mapping[str, Any] | None = None,
+        settings_overrides: Mapping[str, Any] | None = None,
+        billing: BillingService | None = None,
     ) -> None:
-        """``queue``/``source`` replace the in-process queue (tests pass the SQS adapter on moto)."""
+        """``queue``/``source`` replace the in-process queue (tests pass the SQS adapter on moto);
+        ``fleet_options`` are extra :class:`AudioFleet` arguments (e.g. ``guild_settings``) and
+        ``settings_overrides`` change settings of both the front and the fleet (e.g. timeouts).
+        ``billing`` (``make run`` passes the embedded database's) gives both the front and the fleet
+        the stored subscriptions, guild settings and usage; without it only the entitlements an
+        interaction carries count and every guild has the default settings."""
+        self.billing = billing
+        self._fleet_options = dict(fleet_options or {})
+        self._settings_overrides = dict(settings_overrides or {})
         if (queue is None) != (source is None):
             raise ValueError("give both queue and source, or neither")
         self._queue = queue
@@ -100,6 +113,7 @@ class Sandbox(Startable):
             shard_count=1,
             shards_per_group=1,
             encore_shard_group=0,
+            **self._settings_overrides,
         )
 
     async def start(self) -> None:
@@ -117,7 +131,7 @@ class Sandbox(Startable):
             memory = InMemoryQueue(settings.shard_layout)
             self._queue, self._source = memory, memory.source(0)
         snapshots = MemorySnapshotStore()  # the fleet writes what the front reads
-        app = create_app(build_core(settings, self._queue, snapshots=snapshots))
+        app = front_app(settings, self._queue, self.billing, snapshots=snapshots)
         sock = _free_socket("127.0.0.1", self._front_port)
         config = uvicorn.Config(app, log_level="warning", lifespan="off")
         self._server = uvicorn.Server(config)
@@ -126,6 +140,12 @@ class Sandbox(Startable):
         self.front_url = f"http://127.0.0.1:{port}/interactions"
         self.discord.interactions_url = self.front_url
 
+        fleet_options = dict(self._fleet_options)
+        if self.billing is not None:
+            fleet_options.setdefault(
+                "billing",
+                FleetBilling(self.billing, settings.encore_sku_tiers, tiers=settings.tiers, settings_ttl_s=0),
+            )
         self.fleet = AudioFleet(
             settings,
             self._source,
@@ -133,6 +153,7 @@ class Sandbox(Startable):
             identify_delay_s=0.0,
             wait_seconds=1.0,
             snapshots=snapshots,
+            **fleet_options,
         )
         await self.fleet.start()
 

@@ -4,16 +4,21 @@ from the settings stored in the database, and where the fleet keeps ``/247`` and
 
 Reads are cached in-process for ``ttl_s`` (a change made here drops the guild's entry at once; one
 made elsewhere, e.g. through the REST API, is seen within ``ttl_s``).
+
+With a tier lookup (the fleet's), a stored mode counts only while the guild's tier allows it: a
+guild that lost premium reads 24/7 and autoplay as off even before the scheduled job turned them off
+in the database.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from encore.billing.service import BillingService
 from encore.billing.views import Actor
 from encore.guild_settings import GuildPreferences
+from encore.tiers import Feature, Tier
 
 __all__ = ["FLEET", "StoredGuildSettings"]
 
@@ -32,8 +37,12 @@ class StoredGuildSettings:
         *,
         ttl_s: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
+        tier_of: Callable[[int], Awaitable[Tier]] | None = None,
     ) -> None:
+        """``tier_of`` (the guild's tier now): when given, 24/7 and autoplay read as off unless the
+        tier allows them."""
         self._billing = billing
+        self._tier_of = tier_of
         self._ttl_s = ttl_s
         self._monotonic = monotonic
         self._cache: dict[int, tuple[GuildPreferences, float]] = {}
@@ -44,6 +53,11 @@ class StoredGuildSettings:
             return hit[0]
         stored = await self._billing.get_settings(guild_id)
         modes = await self._billing.player_modes(guild_id)
+        always_on, autoplay_channel_id = modes.always_on, modes.autoplay_channel_id
+        if self._tier_of is not None and (always_on or autoplay_channel_id is not None):
+            tier = await self._tier_of(guild_id)
+            always_on = always_on and tier.allows(Feature.ALWAYS_ON)
+            autoplay_channel_id = autoplay_channel_id if tier.allows(Feature.AUTOPLAY) else None
         prefs = GuildPreferences(
             dj_role_id=stored.dj_role_id,
             default_volume=stored.default_volume,
@@ -51,8 +65,8 @@ class StoredGuildSettings:
             language=stored.language,
             vote_skip_ratio=stored.vote_skip_ratio,
             genre_preferences=tuple(stored.genre_preferences),
-            always_on=modes.always_on,
-            autoplay_channel_id=modes.autoplay_channel_id,
+            always_on=always_on,
+            autoplay_channel_id=autoplay_channel_id,
         )
         if self._ttl_s > 0:
             self._cache[guild_id] = (prefs, self._monotonic() + self._ttl_s)

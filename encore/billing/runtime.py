@@ -4,6 +4,10 @@ SQLite default, and the :class:`BillingService` on it with the configured tiers.
 A fresh machine needs no setup: with ``DATABASE_URL`` unset the database is an SQLite file
 (``./encore.db``) that is created and migrated on start. A configured database (PostgreSQL in
 production) is migrated by ``encore migrate`` / ``make migrate`` as a deploy step, never implicitly.
+
+With ``REDIS_URL`` set, the service's tier cache is shared through that Redis: a tier change made by
+one process (the scheduled job, a fleet task) drops the cached tier for every other process at once,
+instead of each process keeping its own copy until it expires.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from encore.billing.service import BillingService, Clock
 from encore.db.database import Database
 from encore.db.migrate import upgrade
 from encore.metrics import MetricsSink
+from encore.redis_client import redis_from_url
 from encore.settings import Settings
 
 if TYPE_CHECKING:
@@ -47,9 +52,15 @@ def database_from(settings: Settings) -> Database:
 class OpenBilling:
     service: BillingService
     database: Database
+    #: The Redis client opened for the tier cache (from ``REDIS_URL``), closed with the database.
+    redis: Redis | None = None
 
     async def close(self) -> None:
-        await self.database.dispose()
+        try:
+            await self.database.dispose()
+        finally:
+            if self.redis is not None:
+                await self.redis.aclose()
 
 
 async def open_billing(
@@ -62,7 +73,9 @@ async def open_billing(
     migrate: bool | None = None,
 ) -> OpenBilling:
     """The billing service on ``database`` (default: from the settings). ``migrate`` (default: only
-    for the embedded SQLite database) upgrades the schema to the latest first."""
+    for the embedded SQLite database) upgrades the schema to the latest first. The tier cache uses
+    ``redis`` when given, else a client for ``REDIS_URL`` when set (closed by
+    :meth:`OpenBilling.close`), else this process's memory only."""
     db = database if database is not None else database_from(settings)
     try:
         if migrate if migrate is not None else uses_embedded_database(settings):
@@ -71,8 +84,9 @@ async def open_billing(
         if database is None:
             await db.dispose()
         raise
+    owned = redis_from_url(settings.redis_url) if redis is None else None
     chosen: Callable[[], datetime] = clock or _utcnow
     service = BillingService(
-        db, chosen, settings.tiers, settings.encore_sku_tiers, redis=redis, metrics=metrics
+        db, chosen, settings.tiers, settings.encore_sku_tiers, redis=redis or owned, metrics=metrics
     )
-    return OpenBilling(service, db)
+    return OpenBilling(service, db, owned)

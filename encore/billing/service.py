@@ -4,7 +4,9 @@ Every change runs in ONE transaction: the guild's row is locked first (``SELECT 
 PostgreSQL; SQLite takes its write lock with ``BEGIN IMMEDIATE``), then an ``Idempotency-Key`` seen
 before returns the stored result, else the pure lifecycle (:mod:`encore.billing.lifecycle`) decides
 and the subscription, the ledger lines, the audit entry and the idempotency record are written
-together or not at all. A tier change invalidates the guild's cached tier after the commit.
+together or not at all. A tier change invalidates the guild's cached tier after the commit. A
+change that leaves the guild on a tier without 24/7 or autoplay (a subscription that expired, was
+canceled or downgraded) also turns those player modes off, audited, in the same transaction.
 Settings and playlists live in :mod:`encore.billing.guild_data`; this class delegates to it.
 """
 
@@ -55,7 +57,7 @@ from encore.db.models import (
 )
 from encore.entitlements import EntitlementCache
 from encore.metrics import MetricsSink, NullSink
-from encore.tiers import DEFAULT_TIERS, FREE, Tier
+from encore.tiers import DEFAULT_TIERS, FREE, Feature, Tier
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -178,6 +180,7 @@ class BillingService:
                 net_minor=outcome.net,
             )
             after = store.state_json(outcome.state) | {"net_minor": outcome.net}
+            await self._drop_modes_beyond_tier(session, guild_id, now)
             return change, f"subscription.{outcome.change}", store.state_json(before), after
 
         result = await self._change(guild_id, actor, idempotency, operation, ChangeView, work)
@@ -394,11 +397,29 @@ class BillingService:
                 store.state_json(outcome.state),
                 now,
             )
+            await self._drop_modes_beyond_tier(session, guild_id, now)
         await self._cache.invalidate(guild_id)
         changes = outcome.change.split(",")
         if before.status is Status.TRIALING:
             changes = ["trials_expired" if c == "expired" else c for c in changes]
         return changes
+
+    async def _drop_modes_beyond_tier(self, session: AsyncSession, guild_id: int, now: datetime) -> None:
+        """Turn 24/7 and autoplay off (audited, by the system) when the guild's tier after a change
+        no longer allows them: a guild that lost premium must not keep a player in voice for ever."""
+        tier = self._tiers.get(await self._stored_tier_in(session, guild_id, now), FREE)
+        before = await guild_data.player_modes(session, guild_id)
+        changes: dict[str, object] = {}
+        if before.always_on and not tier.allows(Feature.ALWAYS_ON):
+            changes["always_on"] = False
+        if before.autoplay_channel_id is not None and not tier.allows(Feature.AUTOPLAY):
+            changes["autoplay_channel_id"] = None
+        if not changes:
+            return
+        after = await guild_data.set_player_modes(session, guild_id, changes, now)
+        old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+        store.add_audit(session, guild_id, SYSTEM, "settings.player_modes", old, new, now)
+        log.info("guild %s: %s off, the %s tier does not include them", guild_id, sorted(changes), tier.name)
 
     async def _close_usage_periods(self, now: datetime) -> int:
         """Drop unsent warnings of past periods: "80% used" after the month ended would mislead."""

@@ -234,7 +234,21 @@ _COMMANDS: Final = (
             ),
         ),
     ),
-    CommandSpec("247", "Stay in the voice channel around the clock", dj_only=True, premium_feature="24/7"),
+    CommandSpec(
+        "247",
+        "Stay in the voice channel around the clock",
+        (
+            OptionSpec(
+                "mode",
+                "Turn 24/7 on or off (default: switch it)",
+                choices=(Choice("On", "on"), Choice("Off", "off")),
+            ),
+        ),
+        dj_only=True,
+        premium_feature="24/7",
+        # Turning it off needs no premium: a guild that lost premium can still switch it off.
+        free_with=(("mode", "off"),),
+    ),
     CommandSpec(
         "settings",
         "Encore's settings for this server",

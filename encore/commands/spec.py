@@ -183,7 +183,9 @@ class SubcommandSpec:
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
     """A slash command. For one with ``subcommands``, each subcommand's own ``where``/``dj_only``/
-    ``manage_guild`` apply (see :meth:`policy`); ``premium_feature`` covers the whole command."""
+    ``manage_guild`` apply (see :meth:`policy`); ``premium_feature`` covers the whole command, except
+    a call with one of the ``free_with`` (option, value) pairs: turning the feature off is free, so a
+    guild that lost premium can still switch it off."""
 
     name: str
     description: str
@@ -194,6 +196,7 @@ class CommandSpec:
     manage_guild: bool = False
     premium_feature: str | None = None
     subcommands: tuple[SubcommandSpec, ...] = ()
+    free_with: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.options and self.subcommands:
@@ -216,9 +219,11 @@ class CommandSpec:
         """The policy for a call, given :func:`validate_options`' result (which names the subcommand)."""
         chosen = validated.get(SUBCOMMAND) if validated is not None and self.subcommands else None
         sub = self.subcommand(chosen) if isinstance(chosen, str) else None
+        free = validated is not None and any(validated.get(name) == value for name, value in self.free_with)
+        premium = None if free else self.premium_feature
         if sub is None:
-            return Policy(self.where, self.dj_only, self.manage_guild, self.premium_feature)
-        return Policy(sub.where, sub.dj_only, sub.manage_guild, self.premium_feature)
+            return Policy(self.where, self.dj_only, self.manage_guild, premium)
+        return Policy(sub.where, sub.dj_only, sub.manage_guild, premium)
 
     def to_discord(self) -> dict[str, Any]:
         """The body Discord expects in a bulk overwrite (``PUT .../commands``)."""

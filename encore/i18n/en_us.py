@@ -99,6 +99,9 @@ MESSAGES: Final[Mapping[str, str]] = {
     "fleet.announce_autoplay": "🎶 Now playing {track}",
     "fleet.left_alone": "I left {channel} because nobody was listening.",
     "fleet.left_idle": "I left {channel} because the music had stopped.",
+    "fleet.left_kicked": "I was disconnected from {channel}, so the music stopped and the queue was cleared. Use /play to start again.",
+    "billing.usage_warning": "This server has used {used} of its {limit} tracks this month ({threshold}%). Upgrade with `/premium` to play more.",
+    "billing.usage_limit": "This server has used all {limit} of its tracks this month. Upgrade with `/premium` to keep playing.",
 }
 
 COMMANDS: Final[Mapping[str, str]] = {}

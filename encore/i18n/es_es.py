@@ -93,6 +93,9 @@ MESSAGES: Final[Mapping[str, str]] = {
     "fleet.announce_autoplay": "🎶 Sonando {track}",
     "fleet.left_alone": "Salí de {channel} porque nadie escuchaba.",
     "fleet.left_idle": "Salí de {channel} porque la música se había detenido.",
+    "fleet.left_kicked": "Me desconectaron de {channel}: la música se detuvo y la cola se vació. Usa /play para empezar de nuevo.",
+    "billing.usage_warning": "Este servidor ha usado {used} de sus {limit} canciones este mes ({threshold}%). Mejora el plan con `/premium` para escuchar más.",
+    "billing.usage_limit": "Este servidor ha usado sus {limit} canciones de este mes. Mejora el plan con `/premium` para seguir escuchando.",
 }
 
 COMMANDS: Final[Mapping[str, str]] = {
@@ -195,6 +198,9 @@ COMMANDS: Final[Mapping[str, str]] = {
     "cmd.playlist.add.query.description": "El nombre de una canción, o un enlace a una pista o lista",
     "cmd.247.name": "247",
     "cmd.247.description": "Se queda en el canal de voz las 24 horas",
+    "cmd.247.mode.description": "Activar o desactivar el modo 24/7 (por defecto: cambiarlo)",
+    "cmd.247.mode.choice.on": "Activado",
+    "cmd.247.mode.choice.off": "Desactivado",
     "cmd.settings.name": "ajustes",
     "cmd.settings.description": "Los ajustes de Encore en este servidor",
     "cmd.settings.view.description": "Muestra los ajustes actuales",

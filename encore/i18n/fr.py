@@ -93,6 +93,9 @@ MESSAGES: Final[Mapping[str, str]] = {
     "fleet.announce_autoplay": "🎶 En cours : {track}",
     "fleet.left_alone": "J'ai quitté {channel} car personne n'écoutait.",
     "fleet.left_idle": "J'ai quitté {channel} car la musique s'était arrêtée.",
+    "fleet.left_kicked": "J'ai été déconnecté de {channel} : la musique s'est arrêtée et la file a été vidée. Utilise /play pour recommencer.",
+    "billing.usage_warning": "Ce serveur a utilisé {used} de ses {limit} morceaux ce mois-ci ({threshold} %). Passez à une offre supérieure avec `/premium` pour en écouter plus.",
+    "billing.usage_limit": "Ce serveur a utilisé ses {limit} morceaux de ce mois-ci. Passez à une offre supérieure avec `/premium` pour continuer.",
 }
 
 COMMANDS: Final[Mapping[str, str]] = {
@@ -195,6 +198,9 @@ COMMANDS: Final[Mapping[str, str]] = {
     "cmd.playlist.add.query.description": "Le nom d'un morceau, ou un lien vers une piste ou une playlist",
     "cmd.247.name": "247",
     "cmd.247.description": "Reste dans le salon vocal 24 h/24",
+    "cmd.247.mode.description": "Activer ou désactiver le mode 24/7 (par défaut : l'inverser)",
+    "cmd.247.mode.choice.on": "Activé",
+    "cmd.247.mode.choice.off": "Désactivé",
     "cmd.settings.name": "paramètres",
     "cmd.settings.description": "Les paramètres d'Encore pour ce serveur",
     "cmd.settings.view.description": "Affiche les paramètres actuels",

@@ -93,6 +93,9 @@ MESSAGES: Final[Mapping[str, str]] = {
     "fleet.announce_autoplay": "🎶 Tocando {track}",
     "fleet.left_alone": "Saí de {channel} porque ninguém estava ouvindo.",
     "fleet.left_idle": "Saí de {channel} porque a música tinha parado.",
+    "fleet.left_kicked": "Fui desconectado de {channel}: a música parou e a fila foi limpa. Use /play para começar de novo.",
+    "billing.usage_warning": "Este servidor usou {used} das suas {limit} músicas este mês ({threshold}%). Faça upgrade com `/premium` para ouvir mais.",
+    "billing.usage_limit": "Este servidor usou todas as suas {limit} músicas deste mês. Faça upgrade com `/premium` para continuar ouvindo.",
 }
 
 COMMANDS: Final[Mapping[str, str]] = {
@@ -195,6 +198,9 @@ COMMANDS: Final[Mapping[str, str]] = {
     "cmd.playlist.add.query.description": "O nome de uma música, ou um link para uma faixa ou playlist",
     "cmd.247.name": "247",
     "cmd.247.description": "Fica no canal de voz 24 horas por dia",
+    "cmd.247.mode.description": "Ligar ou desligar o modo 24/7 (padrão: alternar)",
+    "cmd.247.mode.choice.on": "Ligado",
+    "cmd.247.mode.choice.off": "Desligado",
     "cmd.settings.name": "configurações",
     "cmd.settings.description": "As configurações do Encore neste servidor",
     "cmd.settings.view.description": "Mostra as configurações atuais",

@@ -122,6 +122,7 @@ class DatabaseBilling:
     def _build(self) -> Billing:
         from encore.billing.service import BillingService
         from encore.db.database import Database
+        from encore.redis_client import lazy_redis_from_url
 
         settings = self._settings
         self._database = Database(
@@ -130,6 +131,11 @@ class DatabaseBilling:
             pool_size=settings.database_pool_size,
             max_overflow=settings.database_max_overflow,
         )
+        # The fleets read tiers through the same Redis cache: a change made here must invalidate it there.
         return BillingService(
-            self._database, self._clock, tiers=settings.tiers, sku_tiers=settings.encore_sku_tiers
+            self._database,
+            self._clock,
+            tiers=settings.tiers,
+            sku_tiers=settings.encore_sku_tiers,
+            redis=lazy_redis_from_url(settings.redis_url),
         )

@@ -47,3 +47,20 @@ async def test_a_database_that_cannot_answer_leaves_the_entitlements_to_decide()
     finally:
         await unreachable.dispose()
     assert sink.total("DatabaseErrors") == 2
+
+
+async def test_without_an_interaction_the_stored_tier_and_the_last_entitlements_count(
+    database: Database,  # noqa: F811
+    clock: SettableClock,  # noqa: F811
+) -> None:
+    """What a leaving player or a finished queue asks: the stored tier, or better what the guild's
+    last interaction carried (a purchase not stored yet); a later interaction without it replaces it."""
+    billing = BillingService(database, clock, cache_ttl_s=0)
+    tiers = StoredTiers(billing.tier_of, {SKU: "premium"})
+    assert (await tiers.of_guild(GUILD)).name == "free"
+    await tiers(envelope(entitled=True))
+    assert (await tiers.of_guild(GUILD)).name == "premium"
+    await tiers(envelope())
+    assert (await tiers.of_guild(GUILD)).name == "free"
+    await billing.start_trial(GUILD, "pro", ADMIN)
+    assert (await tiers.of_guild(GUILD)).name == "pro"

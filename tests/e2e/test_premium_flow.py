@@ -245,3 +245,34 @@ async def test_a_stored_24_7_keeps_the_player_for_a_task_that_never_saw_it_turne
         await box.set_listening(True)
         await box.set_listening(False)
         await eventually(lambda: not bot_in_voice())
+
+
+async def test_a_guild_that_lost_premium_is_not_kept_in_voice_and_can_turn_24_7_off(pg: Database) -> None:
+    """The trial ran out and the scheduled job has not run yet: the stored 24/7 no longer keeps the
+    bot in voice, and ``/247 mode:off`` gets through the front's premium gate to switch it off."""
+    async with Stack(pg, SettableClock(), encore_alone_timeout_seconds=0.3) as stack:
+        box = stack.sandbox
+        guild = box.guild_id
+
+        def bot_in_voice() -> bool:
+            return box.discord.voice_state(guild, box.discord.bot_user_id) is not None
+
+        trial = await stack.post("/subscription/trial", {"tier": "premium"})
+        await stack.run(RICK)
+        _, on = await stack.run("/247")
+        assert on["content"].startswith("24/7 is on")
+
+        stack.clock.now = stack.clock.now.fromisoformat(trial["period_end"])
+        stack.clock.advance(seconds=1)  # the trial has ended; its row still says always_on
+        assert (await stack.billing.player_modes(guild)).always_on
+        kind, off = await stack.run("/247 mode:off")
+        assert kind == DEFERRED
+        assert off["content"].startswith("24/7 is off")
+        assert not (await stack.billing.player_modes(guild)).always_on
+        kind, toggled = await stack.run("/247")  # switching it on again is premium
+        assert (kind, toggled["content"]) == (ANSWERED, PROMPT.format(tier="Premium"))
+
+        # Left on in the database (the job has not run): the free guild's bot still leaves when alone.
+        await stack.billing.set_player_modes(guild, ADMIN, always_on=True)
+        await box.set_listening(False)
+        await eventually(lambda: not bot_in_voice())

@@ -120,3 +120,33 @@ def test_sqs_needs_one_fifo_queue_per_group(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("ENCORE_SQS_QUEUE_URLS", "http://sqs/1/g0.fifo,http://sqs/1/g1")
     with pytest.raises(SettingsError, match="FIFO"):
         load_settings()
+
+
+def test_source_fallback_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().encore_source_fallback == ["ytsearch", "scsearch"]
+    monkeypatch.setenv("ENCORE_SOURCE_FALLBACK", " scsearch , ytmsearch: ,")
+    assert load_settings().encore_source_fallback == ["scsearch", "ytmsearch"]
+
+
+@pytest.mark.parametrize("value", ["youtube", "", "yt search", "ytsearch,http"])
+def test_a_bad_source_fallback_names_the_variable(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("ENCORE_SOURCE_FALLBACK", value)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert raised.value.variable == "ENCORE_SOURCE_FALLBACK"
+
+
+def test_lease_driven_shard_groups_need_redis_and_an_ecs_friendly_stop_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("ENCORE_SHARD_GROUPS", raising=False)
+    assert load_settings().encore_shard_groups == "pinned"  # one group per task, as before
+    monkeypatch.setenv("ENCORE_SHARD_GROUPS", "auto")
+    with pytest.raises(SettingsError, match="ENCORE_SHARD_GROUPS: auto needs REDIS_URL"):
+        load_settings()
+    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
+    settings = load_settings()
+    assert (settings.encore_lease_ttl_seconds, settings.encore_stop_timeout) == (15.0, 110.0)
+    monkeypatch.setenv("ENCORE_STOP_TIMEOUT", "150")  # ECS kills a task 120 s after SIGTERM at most
+    with pytest.raises(SettingsError, match="ENCORE_STOP_TIMEOUT"):
+        load_settings()

@@ -33,6 +33,9 @@ def test_policies_follow_the_subcommand() -> None:
     assert settings.policy({SUBCOMMAND: "dj-role", "role": "1"}) == Policy(Where.FLEET, manage_guild=True)
     assert CATALOGUE["remove"].policy({SUBCOMMAND: "range"}).dj_only
     assert CATALOGUE["247"].policy() == Policy(Where.FLEET, dj_only=True, premium_feature="24/7")
+    # Turning 24/7 off is free (a guild that lost premium can switch it off); on, or switching, is not.
+    assert CATALOGUE["247"].policy({"mode": "off"}) == Policy(Where.FLEET, dj_only=True)
+    assert CATALOGUE["247"].policy({"mode": "on"}).premium_feature == "24/7"
     assert CATALOGUE["play"].policy({"query": "x"}) == Policy(Where.FLEET)
     assert CATALOGUE["play"].needs_audio
     assert not CATALOGUE["help"].needs_audio
