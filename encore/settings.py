@@ -123,7 +123,9 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default="sqlite+aiosqlite:///./encore.db", pattern=r"^(postgresql\+asyncpg|sqlite\+aiosqlite)://\S*$"
     )
-    database_read_url: str | None = Field(default=None, pattern=r"^(postgresql\+asyncpg|sqlite\+aiosqlite)://\S*$")
+    database_read_url: str | None = Field(
+        default=None, pattern=r"^(postgresql\+asyncpg|sqlite\+aiosqlite)://\S*$"
+    )
     database_pool_size: int = Field(default=10, ge=1, le=1000)
     database_max_overflow: int = Field(default=10, ge=0, le=1000)
     encore_tiers: str | None = None
