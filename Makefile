@@ -63,11 +63,12 @@ migrate: $(STAMP)
 sandbox: $(STAMP)
 	$(BIN)/encore sandbox --command "/play query:never gonna give you up"
 
-## bench: front throughput/latency against its floor and Lambda cold init -> docs/performance.md
+## bench: front throughput/latency and cold init, billing API p95, fleet cmd/s, latency and RSS -> docs/performance.md
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 2; }
 	$(BIN)/python -m bench.front
 	$(BIN)/python -m bench.billing
+	$(BIN)/python -m bench.fleet
 
 ## lock: re-pin every dependency after changing pyproject.toml
 lock:
