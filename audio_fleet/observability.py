@@ -21,7 +21,6 @@ fleet, or stdlib logging with the correlation id in the line for development.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -205,13 +204,19 @@ def configure_logging(level: str, *, json_logs: bool) -> None:
     install_correlation()
     if json_logs:
         from aws_lambda_powertools import Logger
+        from aws_lambda_powertools.logging.constants import (
+            LOGGER_ATTRIBUTE_POWERTOOLS_HANDLER,
+            LOGGER_ATTRIBUTE_PRECONFIGURED,
+        )
         from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
-        # An explicit handler: Powertools otherwise reuses the first handler of an already-initialised
-        # logger, and fails when something (a test harness, a reload) has removed it.
-        logger = Logger(
-            service=FLEET_LOG_SERVICE, level=level, logger_handler=logging.StreamHandler(sys.stdout)
-        )
+        # Powertools marks its stdlib logger as configured and then reuses its first handler; when
+        # something (a test harness, a reload) has removed the handlers, start afresh instead of failing.
+        stdlib_logger = logging.getLogger(FLEET_LOG_SERVICE)
+        if not stdlib_logger.handlers:
+            for marker in (LOGGER_ATTRIBUTE_PRECONFIGURED, LOGGER_ATTRIBUTE_POWERTOOLS_HANDLER):
+                stdlib_logger.__dict__.pop(marker, None)
+        logger = Logger(service=FLEET_LOG_SERVICE, level=level)
         copy_config_to_registered_loggers(source_logger=logger, include=set(FLEET_LOGGERS), log_level=level)
         return
     root = logging.getLogger()

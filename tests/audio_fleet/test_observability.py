@@ -112,6 +112,8 @@ def restored_loggers() -> Iterator[None]:
     names = [*observability.FLEET_LOGGERS, observability.FLEET_LOG_SERVICE]
     saved = {name: logging.getLogger(name) for name in names}
     state = {name: (lg.handlers[:], lg.propagate, lg.level, dict(vars(lg))) for name, lg in saved.items()}
+    service_logger = saved[observability.FLEET_LOG_SERVICE]
+    service_logger.handlers = []  # as in a new process: an earlier test may have configured it
     yield
     for name, logger in saved.items():
         logger.handlers, logger.propagate, logger.level = state[name][0], state[name][1], state[name][2]
