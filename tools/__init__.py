@@ -1,0 +1,1 @@
+"""Developer tools that generate checked-in files (run as ``python -m tools.<name>``)."""
