@@ -18,12 +18,17 @@ Not part of Discord. Routes (no auth; the simulator listens on loopback):
 * ``POST /_sim/entitlements``                  ``{"sku_id", "guild_id" | "user_id"}`` → the entitlement
 * ``POST /_sim/webhook-events``                ``{"type": 0}`` (PING) or ``{"type": 1, "event":
   "ENTITLEMENT_CREATE", "entitlement_id" | "data", "url"?}`` → ``{status, delivered, error}``
+
+Bad input answers ``{"message"}``: 400 for a body that is not a JSON object, a missing field or a
+value of the wrong type, 404 for an unknown guild, member, channel, token or entitlement, 409 when
+the simulator is not set up for the request (no interactions or webhook-events URL yet).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -47,12 +52,44 @@ def _json(body: Any, status: int = 200) -> web.Response:
     )
 
 
+class _BadInputError(Exception):
+    """A control request the simulator cannot act on (answered 400)."""
+
+
 async def _body(request: web.Request) -> Json:
     raw = await request.read()
-    data = json.loads(raw) if raw else {}
+    try:
+        data = json.loads(raw) if raw else {}
+    except ValueError:
+        raise _BadInputError("the body is not valid JSON") from None
     if not isinstance(data, dict):
-        raise web.HTTPBadRequest(text="expected a JSON object")
+        raise _BadInputError("expected a JSON object")
     return data
+
+
+def _require(data: Json, name: str) -> Any:
+    if data.get(name) is None:
+        raise _BadInputError(f"missing field {name!r}")
+    return data[name]
+
+
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+def _guarded(handler: Handler) -> Handler:
+    """Answer bad input with a JSON 400 and unknown ids (the world's KeyError) with a 404."""
+
+    async def guarded(request: web.Request) -> web.Response:
+        try:
+            return await handler(request)
+        except (_BadInputError, ValueError, TypeError) as exc:
+            return _json({"message": str(exc)}, 400)
+        except KeyError as exc:
+            return _json({"message": str(exc.args[0]) if exc.args else "not found"}, 404)
+        except RuntimeError as exc:  # e.g. no interactions / webhook-events URL configured yet
+            return _json({"message": str(exc)}, 409)
+
+    return guarded
 
 
 def _optional_int(value: Any) -> int | None:
@@ -136,9 +173,9 @@ def control_routes(sim: DiscordSimulator) -> list[web.RouteDef]:
         data = await _body(request)
         exchange = await sim.send_slash_command(
             _optional_int(data.get("guild_id")),
-            int(data["channel_id"]),
-            int(data["user_id"]),
-            str(data["name"]),
+            int(_require(data, "channel_id")),
+            int(_require(data, "user_id")),
+            str(_require(data, "name")),
             data.get("options"),
             str(data.get("locale", "en-US")),
             float(data.get("timeout", 3.0)),
@@ -158,7 +195,7 @@ def control_routes(sim: DiscordSimulator) -> list[web.RouteDef]:
         data = await _body(request)
         guilds = [
             UserGuild(
-                int(g["id"]),
+                int(_require(g, "id")),
                 int(g.get("permissions", 0)),
                 bool(g.get("owner", False)),
                 str(g.get("name", "")),
@@ -179,7 +216,7 @@ def control_routes(sim: DiscordSimulator) -> list[web.RouteDef]:
     async def add_entitlement(request: web.Request) -> web.Response:
         data = await _body(request)
         entitlement = sim.create_test_entitlement(
-            int(data["sku_id"]),
+            int(_require(data, "sku_id")),
             guild_id=_optional_int(data.get("guild_id")),
             user_id=_optional_int(data.get("user_id")),
         )
@@ -193,28 +230,28 @@ def control_routes(sim: DiscordSimulator) -> list[web.RouteDef]:
         else:
             payload = data.get("data")
             if payload is None:
-                entitlement = sim.entitlements.get(int(data["entitlement_id"]))
+                entitlement = sim.entitlements.get(int(_require(data, "entitlement_id")))
                 if entitlement is None:
                     return _json({"message": "unknown entitlement"}, 404)
-                if data["event"] == "ENTITLEMENT_DELETE":
+                if _require(data, "event") == "ENTITLEMENT_DELETE":
                     sim.entitlements.delete(entitlement.id)
                 payload = entitlement.payload()
-            exchange = await sim.send_webhook_event(str(data["event"]), payload, url=url)
+            exchange = await sim.send_webhook_event(str(_require(data, "event")), payload, url=url)
         return _json({"status": exchange.status, "delivered": exchange.delivered, "error": exchange.error})
 
     return [
-        web.get("/_sim/info", info),
-        web.get("/_sim/world", world),
-        web.put("/_sim/config", config),
-        web.post("/_sim/guilds", add_guild),
-        web.post("/_sim/guilds/{guild_id}/voice-channels", add_voice_channel),
-        web.post("/_sim/guilds/{guild_id}/text-channels", add_text_channel),
-        web.post("/_sim/guilds/{guild_id}/members", add_member),
-        web.put("/_sim/guilds/{guild_id}/voice-states/{user_id}", set_voice_state),
-        web.post("/_sim/interactions/slash", slash),
-        web.get("/_sim/interactions/{token}", interaction),
-        web.get("/_sim/requests", requests),
-        web.post("/_sim/oauth2/tokens", mint_token),
-        web.post("/_sim/entitlements", add_entitlement),
-        web.post("/_sim/webhook-events", webhook_event),
+        web.get("/_sim/info", _guarded(info)),
+        web.get("/_sim/world", _guarded(world)),
+        web.put("/_sim/config", _guarded(config)),
+        web.post("/_sim/guilds", _guarded(add_guild)),
+        web.post("/_sim/guilds/{guild_id}/voice-channels", _guarded(add_voice_channel)),
+        web.post("/_sim/guilds/{guild_id}/text-channels", _guarded(add_text_channel)),
+        web.post("/_sim/guilds/{guild_id}/members", _guarded(add_member)),
+        web.put("/_sim/guilds/{guild_id}/voice-states/{user_id}", _guarded(set_voice_state)),
+        web.post("/_sim/interactions/slash", _guarded(slash)),
+        web.get("/_sim/interactions/{token}", _guarded(interaction)),
+        web.get("/_sim/requests", _guarded(requests)),
+        web.post("/_sim/oauth2/tokens", _guarded(mint_token)),
+        web.post("/_sim/entitlements", _guarded(add_entitlement)),
+        web.post("/_sim/webhook-events", _guarded(webhook_event)),
     ]

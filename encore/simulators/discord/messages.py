@@ -4,7 +4,9 @@ Validated like Discord does (errors are 400 ``50035 Invalid Form Body`` pointing
 content at most 2,000 characters; at most 10 embeds with title 256, description 4,096, 25 fields
 (name 256, value 1,024), footer 2,048, author name 256 and 6,000 characters in total; without
 the ``IS_COMPONENTS_V2`` flag at most 5 top-level action rows of at most 5 components. A new
-message with nothing to show is ``50006 Cannot send an empty message``.
+message with nothing to show is ``50006 Cannot send an empty message``. ``allowed_mentions`` may
+only ``parse`` roles, users and everyone, list at most 100 users and 100 roles, and must not both
+parse a kind and list ids of it (``MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE``).
 
 Mentions follow ``allowed_mentions``; when absent, interaction messages parse user mentions only.
 The stored message keeps ``allowed_mentions`` for assertions; :func:`public_view` drops it for
@@ -43,6 +45,7 @@ MAX_CONTENT_LENGTH: Final = 2000
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 _EMBED_LIMITS: Final = (("title", 256), ("description", 4096))
+_MENTION_KINDS: Final = frozenset({"roles", "users", "everyone"})
 
 
 def _too_long(limit: int) -> Json:
@@ -113,6 +116,9 @@ def validate_message_body(body: Any, *, creating: bool) -> None:
             for index, row in enumerate(components):
                 if isinstance(row, dict) and len(row.get("components") or []) > 5:
                     errors.setdefault("components", {})[str(index)] = {"components": _too_long(5)}
+    mentions_error = _allowed_mentions_errors(body.get("allowed_mentions"))
+    if mentions_error:
+        errors["allowed_mentions"] = mentions_error
     if errors:
         raise RestError.invalid_form_body(errors)
     if creating and not (
@@ -124,6 +130,35 @@ def validate_message_body(body: Any, *, creating: bool) -> None:
         or body.get("sticker_ids")
     ):
         raise RestError.empty_message()
+
+
+def _allowed_mentions_errors(allowed: Any) -> Json:
+    """Discord's checks on ``allowed_mentions``: known ``parse`` kinds, at most 100 ids per list,
+    and a kind is either parsed or listed by id, never both."""
+    if allowed is None:
+        return {}
+    if not isinstance(allowed, dict):
+        return field_error("MODEL_TYPE_CONVERT", "Only dictionaries may be used.")
+    errors: Json = {}
+    parse = allowed.get("parse") or []
+    for index, kind in enumerate(parse):
+        if kind not in _MENTION_KINDS:
+            choices = "{'roles', 'users', 'everyone'}"
+            errors.setdefault("parse", {})[str(index)] = field_error(
+                "BASE_TYPE_CHOICES", f"Value must be one of {choices}."
+            )
+    for kind in ("users", "roles"):
+        ids = allowed.get(kind) or []
+        if len(ids) > 100:
+            errors[kind] = _too_long(100)
+        elif ids and kind in parse:
+            errors.setdefault("_errors", []).append(
+                {
+                    "code": "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+                    "message": f'parse:["{kind}"] and {kind}: [ids...] are mutually exclusive.',
+                }
+            )
+    return errors
 
 
 def _mentions(

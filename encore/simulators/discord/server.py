@@ -100,13 +100,9 @@ class RestEdge:
                     payload = json.loads(raw)
                 except ValueError:
                     return None, True
-            files = [v for k, v in form.items() if k.startswith("files[")]
+            files = [(k, v) for k, v in form.items() if k.startswith("files[")]
             if isinstance(payload, dict) and files:
-                payload.setdefault("attachments", [])
-                for index, item in enumerate(files):
-                    name = getattr(item, "filename", f"file{index}")
-                    if not any(a.get("filename") == name for a in payload["attachments"]):
-                        payload["attachments"].append({"id": str(index), "filename": name})
+                payload["attachments"] = _attachments(request, payload.get("attachments"), files)
             return payload, False
         raw_bytes = await request.read()
         if not raw_bytes:
@@ -181,6 +177,29 @@ class RestEdge:
             )
             return _response(429, decision.body, decision.headers, via=decision.via)
         return _response(fault.status, {"message": f"{fault.status}: Server Error", "code": 0})
+
+
+def _attachments(request: web.Request, declared: Any, files: list[tuple[str, Any]]) -> list[Any]:
+    """The ``attachments`` Discord answers for uploaded ``files[n]``: the declared entry (matched by
+    id ``n`` or filename) completed with ``size``, ``url``, ``proxy_url`` and ``content_type``."""
+    entries = [dict(a) for a in declared if isinstance(a, dict)] if isinstance(declared, list) else []
+    for key, item in files:
+        index = key.removeprefix("files[").removesuffix("]")
+        name = str(getattr(item, "filename", None) or f"file{index}")
+        entry = next((a for a in entries if str(a.get("id")) == index or a.get("filename") == name), None)
+        if entry is None:
+            entry = {"id": index, "filename": name}
+            entries.append(entry)
+        data = item.file.read() if isinstance(item, web.FileField) else str(item).encode()
+        url = f"{request.scheme}://{request.host}/attachments/{index}/{name}"
+        entry.update(
+            id=str(entry["id"]),
+            size=len(data),
+            url=url,
+            proxy_url=url,
+            content_type=getattr(item, "content_type", "application/octet-stream"),
+        )
+    return entries
 
 
 def build_app(
