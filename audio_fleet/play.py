@@ -35,7 +35,6 @@ MSG_VOICE_TIMEOUT: Final = "I couldn't join your voice channel in time. Please t
 MSG_VOICE_FORBIDDEN: Final = "I couldn't join {channel}: {reason}"
 MSG_NO_NODE: Final = "The music service is unavailable right now. Please try again in a minute."
 MSG_NO_RESULTS: Final = "I found nothing for `{query}`."
-MSG_LOAD_FAILED: Final = "I couldn't load that: {reason}"
 MSG_NOW_PLAYING: Final = "Now playing {track}"
 MSG_QUEUED: Final = "Queued {track} (position {position} in the queue)"
 MSG_PLAYLIST: Final = "Loaded playlist **{name}**: {count} tracks. {first}"
@@ -52,19 +51,17 @@ class PlayCommand:
         self,
         client: discord.Client,
         *,
+        hooks: PlayHooks,
         keeper: SnapshotKeeper | None = None,
-        search_source: str = "ytsearch",
         voice_timeout_s: float = 10.0,
         tiers: TierLookup | None = None,
         guild_settings: GuildSettingsReader | None = None,
-        hooks: PlayHooks | None = None,
     ) -> None:
         """``hooks``: loads with retries and source fallback, players on the least loaded node,
-        and playback problems told to the listeners (without them: wavelink's defaults)."""
+        and playback problems told to the listeners."""
         self._client = client
         self._hooks = hooks
         self._keeper = keeper
-        self._search_source = search_source
         self._voice_timeout_s = voice_timeout_s
         self._tiers: TierLookup = tiers or EnvelopeTiers()
         self._guild_settings: GuildSettingsReader = guild_settings or DefaultGuildSettings()
@@ -74,8 +71,7 @@ class PlayCommand:
         refused = await self.refusal(envelope)
         if refused is not None:
             return refused
-        if self._hooks is not None:
-            self._hooks.remember(envelope)
+        self._hooks.remember(envelope)
         found = await self.find(query, envelope.locale)
         if isinstance(found, str):
             return found
@@ -102,9 +98,6 @@ class PlayCommand:
     async def find(self, query: str, locale: str | None = None) -> tuple[wavelink.Search, str | None] | str:
         """Like :meth:`search`, plus what the listener should know about how the tracks were found
         (another source stood in for a failing one)."""
-        if self._hooks is None:
-            tracks = await self._search_plainly(query)
-            return tracks if isinstance(tracks, str) else (tracks, None)
         try:
             loaded = await self._hooks.load(query, locale)
         except wavelink.InvalidNodeException:
@@ -114,17 +107,6 @@ class PlayCommand:
         if not loaded.tracks:
             return MSG_NO_RESULTS.format(query=_plain(query))
         return loaded.tracks, loaded.notice
-
-    async def _search_plainly(self, query: str) -> wavelink.Search | str:
-        try:
-            tracks = await wavelink.Playable.search(query, source=self._search_source)
-        except wavelink.LavalinkLoadException as exc:
-            return MSG_LOAD_FAILED.format(reason=_plain(exc.error or "the source refused it"))
-        except (wavelink.InvalidNodeException, wavelink.NodeException):
-            return MSG_NO_NODE
-        if not tracks:
-            return MSG_NO_RESULTS.format(query=_plain(query))
-        return tracks
 
     async def deliver(self, envelope: CommandEnvelope, tracks: wavelink.Search) -> str:
         """Join the user's channel if needed, then play or queue ``tracks`` for them."""
@@ -220,9 +202,8 @@ class PlayCommand:
     async def _join(self, channel: discord.abc.Connectable) -> wavelink.Player | str:
         mention = getattr(channel, "mention", "your channel")
         try:
-            make_player = self._hooks.make_player if self._hooks is not None else None
             player = await channel.connect(
-                cls=make_player or wavelink.Player, timeout=self._voice_timeout_s, self_deaf=True
+                cls=self._hooks.make_player or wavelink.Player, timeout=self._voice_timeout_s, self_deaf=True
             )
         except wavelink.ChannelTimeoutException:
             # wavelink raises its own timeout type, so discord.py's cleanup is skipped and the

@@ -7,9 +7,9 @@
 Listeners are told through a follow-up to the guild's latest command while its interaction token
 accepts follow-ups (15 minutes; 14 with a margin). Later -- or when the follow-up fails, or no
 command was seen since the player came back after a restart -- the notice is posted as a bot message
-(``POST /channels/{id}/messages``) in the guild's announce channel, else in the channel the latest
-command came from; always with ``allowed_mentions: {"parse": []}``. Metrics: ``TrackExceptions``
-and ``TrackStuck`` by ``Source``.
+(``POST /channels/{id}/messages``) in the guild's announce channel, else (none set, or it was deleted
+or refuses the bot) in the channel the latest command came from; always with
+``allowed_mentions: {"parse": []}``. Metrics: ``TrackExceptions`` and ``TrackStuck`` by ``Source``.
 """
 
 from __future__ import annotations
@@ -111,17 +111,22 @@ class PlaybackNotices:
         return True
 
     async def _post_in_channel(self, guild_id: int, contact: _Contact | None, text: str) -> bool:
+        """The announce channel first; when it is unset or refuses (deleted, no access), the channel
+        the latest command came from."""
         prefs = await self._guild_settings.get(guild_id)
-        channel_id = prefs.announce_channel_id or (contact.channel_id if contact is not None else None)
-        if self._messages is None or channel_id is None:
+        wanted = (prefs.announce_channel_id, contact.channel_id if contact is not None else None)
+        channels = list(dict.fromkeys(c for c in wanted if c is not None))
+        if self._messages is None or not channels:
             log.info("guild %s: nowhere to tell: %s", guild_id, text)
             return False
-        try:
-            await self._messages.post(channel_id, {"content": text, "allowed_mentions": _NO_MENTIONS})
-        except (discord.HTTPException, MessageGoneError) as exc:
-            log.warning("guild %s: the notice could not be posted in %s: %s", guild_id, channel_id, exc)
-            return False
-        return True
+        for channel_id in channels:
+            try:
+                await self._messages.post(channel_id, {"content": text, "allowed_mentions": _NO_MENTIONS})
+            except (discord.HTTPException, MessageGoneError) as exc:
+                log.warning("guild %s: the notice could not be posted in %s: %s", guild_id, channel_id, exc)
+                continue
+            return True
+        return False
 
 
 class PlaybackErrors:

@@ -52,7 +52,7 @@ class PlayerService:
         messages: ChannelMessages | None = None,
         alone_timeout_s: float = 120.0,
         idle_timeout_s: float = 300.0,
-        play_hooks: PlayHooks | None = None,
+        play_hooks: PlayHooks,
         tier_table: Mapping[str, Tier] = DEFAULT_TIERS,
         modes: PlayerModesWriter | None = None,
         plays: PlayUsage | None = None,

@@ -239,6 +239,7 @@ class AudioFleet:
         """The consumer of one group's queue, with every command handler of the fleet."""
         assert self._session is not None
         replies = self._replies or WebhookReplies(self._session)
+        assert self._play_hooks is not None, "start() watches the nodes before any group starts"
         player = PlayerService(
             client,
             self.keeper,

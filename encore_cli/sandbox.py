@@ -130,7 +130,8 @@ class Sandbox(Startable):
         if self._queue is None or self._source is None:
             memory = InMemoryQueue(settings.shard_layout)
             self._queue, self._source = memory, memory.source(0)
-        snapshots = MemorySnapshotStore()  # the fleet writes what the front reads
+        # The fleet writes what the front reads (``fleet_options["snapshots"]``: a store of the test's).
+        snapshots = self._fleet_options.get("snapshots") or MemorySnapshotStore()
         app = front_app(settings, self._queue, self.billing, snapshots=snapshots)
         sock = _free_socket("127.0.0.1", self._front_port)
         config = uvicorn.Config(app, log_level="warning", lifespan="off")
@@ -140,7 +141,7 @@ class Sandbox(Startable):
         self.front_url = f"http://127.0.0.1:{port}/interactions"
         self.discord.interactions_url = self.front_url
 
-        fleet_options = dict(self._fleet_options)
+        fleet_options = {k: v for k, v in self._fleet_options.items() if k != "snapshots"}
         if self.billing is not None:
             fleet_options.setdefault(
                 "billing",
