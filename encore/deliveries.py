@@ -164,6 +164,11 @@ def _encode(**fields: Any) -> str:
     return json.dumps(fields, separators=(",", ":"), sort_keys=True)
 
 
+def _settled(raw: str) -> bool:
+    """The record says the command was carried out (executed or done): it must never run again."""
+    return _decode(raw).get("state") in (DeliveryState.EXECUTED, DeliveryState.DONE)
+
+
 def _decode(raw: str) -> dict[str, Any]:
     try:
         value = json.loads(raw)
@@ -285,6 +290,11 @@ class FallbackRecordStore(RedisWithFallback[RecordStore]):
         return await self._breaker.call(lambda: self._primary.set_if_absent(key, value, ttl_s), local_answer)
 
     async def get(self, key: str) -> str | None:
+        # A command this process finished while Redis was down is settled here only: Redis may still
+        # hold the old "running" record, whose stale heartbeat would let a redelivery run it again.
+        local = await self._fallback.get(key)
+        if local is not None and _settled(local):
+            return local
         return await self._breaker.call(lambda: self._primary.get(key), lambda: self._fallback.get(key))
 
     async def compare_and_set(self, key: str, expected: str, value: str, ttl_s: int) -> bool:

@@ -26,6 +26,9 @@ class SwitchableRedis:
     def down(self) -> None:
         self.current = self._dead
 
+    def up(self) -> None:
+        self.current = self._up
+
     async def set_if_absent(self, key: str, value: str, ttl_s: int) -> bool:
         return await self.current.set_if_absent(key, value, ttl_s)
 
@@ -76,3 +79,22 @@ async def test_an_unreadable_record_never_runs_the_command_again(redis: Redis, p
     assert (await records.claim(7, "task-a")).state is DeliveryState.DONE
     await redis.set(f"{prefix}8", "[1, 2]", ex=60)
     assert (await records.claim(8, "task-a")).state is DeliveryState.DONE
+
+
+async def test_a_command_finished_during_an_outage_is_not_run_again_when_redis_returns(
+    redis: Redis, dead_redis: Redis, prefix: str
+) -> None:
+    now = [1_000.0]
+    switch = SwitchableRedis(redis, dead_redis)
+    store = FallbackRecordStore(switch, LocalRecordStore(), on_fallback=lambda exc: None, cooldown_s=0)
+    records = DeliveryRecords(store, prefix=prefix, stale_after_s=40, clock=lambda: now[0])
+    claim = await records.claim(3, "task-a")
+    assert claim.state is DeliveryState.NEW  # Redis now holds "running" for it
+
+    switch.down()
+    await records.executed(3, "Skipped **Take On Me**")
+    await records.done(3)  # replied while Redis was down: only this process knows
+
+    switch.up()
+    now[0] += 120  # long past the heartbeat Redis still holds
+    assert (await records.claim(3, "task-a")).state is DeliveryState.DONE
