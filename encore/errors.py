@@ -10,6 +10,7 @@
     ├── QueueError               the command queue could not take or give a message
     │   └── QueueUnavailableError    the backend is down or timed out (retryable)
     ├── RedisUnavailableError    (encore.redis_client) Redis did not serve a command
+    ├── DatabaseUnavailableError (encore.db.database) the database could not be reached or opened
     └── SnapshotError            (encore.player_snapshot) a player snapshot of an unknown format
 
 Each error carries what its caller needs to answer a user; :mod:`interactions` and

@@ -1,12 +1,24 @@
-"""``encore migrate``: upgrade the database at ``DATABASE_URL`` to the latest schema."""
+"""``encore migrate``: move the database at ``DATABASE_URL`` to a schema revision (the latest by default).
+
+A revision below the current one (an id, or ``base`` for no tables) is a downgrade: how an operator
+rolls a bad deploy back. An unreachable database or an unknown revision is a clear error (exit 2).
+"""
 
 from __future__ import annotations
 
-from encore.db.database import Database
-from encore.db.migrate import current_revision, upgrade
+from alembic.util import CommandError
+from sqlalchemy.exc import SQLAlchemyError
+
+from encore.db.database import Database, DatabaseUnavailableError
+from encore.db.migrate import current_revision, downgrade, is_below, upgrade
+from encore.errors import EncoreError
 from encore.settings import Settings
 
-__all__ = ["migrate"]
+__all__ = ["MigrationError", "migrate"]
+
+
+class MigrationError(EncoreError):
+    """The revision asked for is not one of the migrations."""
 
 
 async def migrate(settings: Settings, revision: str = "head") -> list[str]:
@@ -14,10 +26,16 @@ async def migrate(settings: Settings, revision: str = "head") -> list[str]:
     database = Database(settings.database_url, pool_size=1, max_overflow=0)
     try:
         before = await current_revision(database)
-        await upgrade(database, revision)
+        down = is_below(revision, before)
+        await (downgrade(database, revision) if down else upgrade(database, revision))
         after = await current_revision(database)
+    except CommandError as exc:
+        raise MigrationError(f"--revision {revision}: {exc}") from exc
+    except (OSError, SQLAlchemyError) as exc:
+        raise DatabaseUnavailableError(settings.database_url, exc) from exc
     finally:
         await database.dispose()
     if before == after:
-        return [f"database is up to date (revision {after})"]
-    return [f"migrated the database from revision {before or 'empty'} to {after}"]
+        return [f"database is up to date (revision {after or 'empty'})"]
+    verb = "downgraded" if down else "migrated"
+    return [f"{verb} the database from revision {before or 'empty'} to {after or 'empty'}"]

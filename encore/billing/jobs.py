@@ -18,10 +18,12 @@ from typing import Any
 
 import aiohttp
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import SQLAlchemyError
 
 from encore.billing.runtime import open_billing
 from encore.billing.service import BillingService
 from encore.billing.views import ScheduledRunReport
+from encore.db.database import DatabaseUnavailableError
 from encore.metrics import MetricsSink
 from encore.settings import Settings, load_settings
 from encore.usage_warnings import DiscordRestPoster, UsageWarningSender
@@ -36,7 +38,8 @@ class JobsReport(BaseModel):
 
     scheduled: ScheduledRunReport
     warnings_posted: int
-    warnings_pending: bool  #: warnings were left for the next run (no bot token)
+    #: warnings were left for the next run (no bot token, or Discord did not take them)
+    warnings_pending: bool
 
 
 async def run_jobs(
@@ -57,7 +60,10 @@ async def run_jobs(
 
     send = UsageWarningSender(DiscordRestPoster(session, api_base, bot_token), language)
     posted = await billing.deliver_usage_warnings(send)
-    return JobsReport(scheduled=scheduled, warnings_posted=posted, warnings_pending=False)
+    left = len(await billing.pending_usage_warnings())
+    if left:
+        log.warning("%d usage warning(s) could not be posted: left pending for the next run", left)
+    return JobsReport(scheduled=scheduled, warnings_posted=posted, warnings_pending=left > 0)
 
 
 async def run_billing_jobs(
@@ -66,7 +72,8 @@ async def run_billing_jobs(
     clock: Callable[[], datetime] | None = None,
     metrics: MetricsSink | None = None,
 ) -> JobsReport:
-    """One run against the configured database (the embedded SQLite default is migrated first)."""
+    """One run against the configured database (the embedded SQLite default is migrated first); an
+    unreachable database raises :class:`DatabaseUnavailableError`."""
     now = clock or (lambda: datetime.now(UTC))
     opened = await open_billing(settings, clock=now, metrics=metrics)
     token = settings.discord_bot_token.get_secret_value() if settings.discord_bot_token else None
@@ -75,6 +82,8 @@ async def run_billing_jobs(
             return await run_jobs(
                 opened.service, now(), session=session, api_base=settings.discord_api_base, bot_token=token
             )
+    except (OSError, SQLAlchemyError) as exc:
+        raise DatabaseUnavailableError(settings.database_url, exc) from exc
     finally:
         await opened.close()
 

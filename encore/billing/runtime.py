@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from encore.billing.service import BillingService, Clock
-from encore.db.database import Database
+from encore.db.database import Database, DatabaseUnavailableError
 from encore.db.migrate import upgrade
 from encore.metrics import MetricsSink
 from encore.redis_client import redis_from_url
@@ -73,16 +75,19 @@ async def open_billing(
     migrate: bool | None = None,
 ) -> OpenBilling:
     """The billing service on ``database`` (default: from the settings). ``migrate`` (default: only
-    for the embedded SQLite database) upgrades the schema to the latest first. The tier cache uses
+    for the embedded SQLite database) upgrades the schema to the latest first; a database that cannot
+    be opened for it raises :class:`DatabaseUnavailableError`. The tier cache uses
     ``redis`` when given, else a client for ``REDIS_URL`` when set (closed by
     :meth:`OpenBilling.close`), else this process's memory only."""
     db = database if database is not None else database_from(settings)
     try:
         if migrate if migrate is not None else uses_embedded_database(settings):
             await upgrade(db)
-    except BaseException:
+    except BaseException as exc:
         if database is None:
             await db.dispose()
+        if isinstance(exc, OSError | SQLAlchemyError):
+            raise DatabaseUnavailableError(db.url, exc) from exc
         raise
     owned = redis_from_url(settings.redis_url) if redis is None else None
     chosen: Callable[[], datetime] = clock or _utcnow

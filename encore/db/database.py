@@ -11,20 +11,46 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-__all__ = ["Database"]
+from encore.errors import EncoreError
+
+__all__ = ["Database", "DatabaseUnavailableError"]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
+class DatabaseUnavailableError(EncoreError):
+    """The database at ``DATABASE_URL`` could not be reached or opened (the message hides the password)."""
+
+    def __init__(self, url: str, cause: BaseException) -> None:
+        shown = make_url(url).render_as_string(hide_password=True)  # an engine's URL: it parses
+        reason = cause.orig if isinstance(cause, DBAPIError) and cause.orig is not None else cause
+        why = f"{type(reason).__name__}: {reason}"
+        super().__init__(f"DATABASE_URL: cannot use the database at {shown}: {why}")
+
+
 def _is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
+
+
+def _check_sqlite_directory(url: str) -> None:
+    """SQLite creates the file but not its directory: say so at once (a failed aiosqlite connect
+    leaves its worker thread posting to a loop that may be gone by then)."""
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    directory = Path(path).resolve().parent
+    if not directory.is_dir():
+        raise DatabaseUnavailableError(url, FileNotFoundError(f"directory {directory} does not exist"))
 
 
 def _engine(url: str, pool_size: int, max_overflow: int, schema: str | None, echo: bool) -> AsyncEngine:
@@ -72,6 +98,9 @@ class Database:
         schema: str | None = None,
         echo: bool = False,
     ) -> None:
+        for each in (url, read_url):
+            if each is not None and _is_sqlite(each):
+                _check_sqlite_directory(each)
         self.url = url
         self.schema = schema
         self.engine = _engine(url, pool_size, max_overflow, schema, echo)

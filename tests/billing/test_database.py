@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import StatementError
 
-from encore.db.database import Database
+from encore.db.database import Database, DatabaseUnavailableError
 from encore.db.migrate import upgrade
 from encore.db.player_states import PlayerStateRepository
 from tests.billing_support import SettableClock
@@ -51,5 +51,23 @@ async def test_naive_datetimes_are_refused(tmp_path: Path) -> None:
         states = PlayerStateRepository(database, lambda: datetime(2026, 1, 1))
         with pytest.raises(StatementError, match="timezone-aware"):
             await states.save(1, {})
+    finally:
+        await database.dispose()
+
+
+def test_an_sqlite_file_in_a_missing_directory_is_named_at_once(tmp_path: Path) -> None:
+    missing = tmp_path / "not-created"
+    with pytest.raises(DatabaseUnavailableError, match=f"directory {missing} does not exist"):
+        Database(
+            f"sqlite+aiosqlite:///{tmp_path / 'ok.db'}", read_url=f"sqlite+aiosqlite:///{missing / 'r.db'}"
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_an_in_memory_sqlite_database_needs_no_directory() -> None:
+    database = Database("sqlite+aiosqlite://")
+    try:
+        async with database.transaction() as session:
+            assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
     finally:
         await database.dispose()

@@ -3,19 +3,25 @@ post the usage warnings still pending through Discord's REST API (the simulator)
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
 
 import aiohttp
 import pytest
 
-from encore.billing.jobs import run_jobs
+from encore.billing.jobs import handler, run_jobs
 from encore.billing.service import BillingService
 from encore.billing.views import GuildSettingsPatch
 from encore.db.database import Database
+from encore.db.migrate import upgrade
 from encore.simulators.discord import DiscordSimulator
 from encore.tiers import DEFAULT_TIERS
 from tests.billing_support import ADMIN, SettableClock
+from tests.ports import free_port
 
 TIERS = {**DEFAULT_TIERS, "free": replace(DEFAULT_TIERS["free"], tracks_per_period=5)}
 
@@ -81,3 +87,88 @@ async def test_without_a_bot_token_the_warnings_wait_for_the_next_run(
     report = await run_jobs(billing, clock.now, session=None, api_base="http://unused", bot_token=None)
     assert report.warnings_pending
     assert [w.threshold for w in await billing.pending_usage_warnings()] == [80]
+
+
+async def test_while_discord_is_down_the_warnings_stay_pending_and_the_report_says_so(
+    database: Database, clock: SettableClock, discord_sim: DiscordSimulator
+) -> None:
+    billing = BillingService(database, clock, TIERS, cache_ttl_s=0)
+    guild = discord_sim.add_guild(name="Outage")
+    channel = discord_sim.add_text_channel(guild.id, name="music")
+    await billing.patch_settings(guild.id, GuildSettingsPatch(announce_channel_id=channel), ADMIN)
+    for n in range(4):
+        await billing.record_play(guild.id, f"Song {n}", f"https://example.com/{n}", None)
+    discord_sim.faults.server_error("/messages", count=1, status=503)
+
+    async with aiohttp.ClientSession() as session:
+        down = await run_jobs(
+            billing,
+            clock.now,
+            session=session,
+            api_base=discord_sim.api_base,
+            bot_token=discord_sim.bot_token,
+        )
+        assert (down.warnings_posted, down.warnings_pending) == (0, True)
+        assert [w.threshold for w in await billing.pending_usage_warnings()] == [80]
+        assert discord_sim.channel_messages.messages(channel) == []
+
+        back = await run_jobs(
+            billing,
+            clock.now,
+            session=session,
+            api_base=discord_sim.api_base,
+            bot_token=discord_sim.bot_token,
+        )
+    assert (back.warnings_posted, back.warnings_pending) == (1, False)
+    assert await billing.pending_usage_warnings() == []
+    assert len(discord_sim.channel_messages.messages(channel)) == 1
+
+
+async def test_a_warning_for_a_guild_without_an_announce_channel_is_not_kept_pending(
+    database: Database, clock: SettableClock, discord_sim: DiscordSimulator
+) -> None:
+    billing = BillingService(database, clock, TIERS, cache_ttl_s=0)
+    for n in range(4):
+        await billing.record_play(77, f"Song {n}", f"https://example.com/{n}", None)
+    async with aiohttp.ClientSession() as session:
+        report = await run_jobs(
+            billing,
+            clock.now,
+            session=session,
+            api_base=discord_sim.api_base,
+            bot_token=discord_sim.bot_token,
+        )
+    # nowhere to post it: the REST usage view shows it, and no run retries it forever
+    assert (report.warnings_posted, report.warnings_pending) == (1, False)
+    assert await billing.pending_usage_warnings() == []
+
+
+def test_the_scheduled_lambda_reports_the_warnings_discord_did_not_take(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'jobs.db'}"
+
+    async def seed() -> None:
+        database = Database(url)
+        try:
+            await upgrade(database)
+            # now: the job closes past usage periods, and their warnings with them
+            billing = BillingService(database, SettableClock(datetime.now(UTC)), TIERS, cache_ttl_s=0)
+            await billing.patch_settings(9, GuildSettingsPatch(announce_channel_id=900), ADMIN)
+            for n in range(4):
+                await billing.record_play(9, f"Song {n}", f"https://example.com/{n}", None)
+        finally:
+            await database.dispose()
+
+    asyncio.run(seed())
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", "token")
+    monkeypatch.setenv("DISCORD_API_BASE", f"http://127.0.0.1:{free_port()}/api/v10")  # Discord unreachable
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "level", root.level)  # the handler sets the level from the settings
+
+    report = handler({}, None)
+
+    assert report["warnings_posted"] == 0
+    assert report["warnings_pending"] is True
+    assert report["scheduled"]["expired"] == 0
