@@ -158,6 +158,24 @@ async def test_a_session_is_resumable_only_within_its_timeout(
         await socket.close()
 
 
+async def test_a_resuming_session_survives_a_tick_while_its_socket_closes(
+    sim: LavalinkSimulator, http: aiohttp.ClientSession
+) -> None:
+    """On a loaded machine the ticker can run after a socket started closing but before the
+    endpoint detached its session; the session must still wait to be resumed, not vanish."""
+    socket, ready = await raw_session(sim, http)
+    session_id = str(ready["sessionId"])
+    sim.sessions[session_id].resuming = True
+
+    async with sim.lock:  # hold the ticker back until the socket is closed on both ends
+        await asyncio.sleep(sim.tick_interval * 5)  # the ticker is now queued first for the lock
+        await socket.close()
+
+    again, ready = await raw_session(sim, http, session_id)
+    assert (ready["resumed"], ready["sessionId"]) == (True, session_id)
+    await again.close()
+
+
 @pytest.mark.parametrize("resuming", [False, True])
 async def test_closing_a_socket_destroys_a_session_unless_resuming(
     sim: LavalinkSimulator, http: aiohttp.ClientSession, resuming: bool

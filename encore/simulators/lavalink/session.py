@@ -265,7 +265,11 @@ class SimSession:
 
     @property
     def connected(self) -> bool:
-        return self.socket is not None and not self.socket.closed
+        """Whether a socket is attached. As in Lavalink (``afterConnectionClosed``), a session stops
+        being connected only when the endpoint notices its socket closed and detaches it -- not the
+        moment a close starts -- so the ticker never sees a closing session that is neither
+        connected nor yet waiting to be resumed. Sends still skip a socket that is closing."""
+        return self.socket is not None
 
     def attach(self, socket: web.WebSocketResponse) -> None:
         self.socket = socket

@@ -251,10 +251,10 @@ class LavalinkSimulator(Startable):
 
     async def _settle(self, sockets: list[tuple[web.WebSocketResponse, Any]]) -> None:
         """Let the socket handlers notice the closes and detach their sessions."""
-        for _ in range(100):
-            if not any(socket in self._sockets for socket, _ in sockets):
-                return
-            await asyncio.sleep(0.01)
+        with contextlib.suppress(TimeoutError):
+            await self.wait_until(
+                lambda: not any(socket in self._sockets for socket, _ in sockets), _CLOSE_TIMEOUT
+            )
 
     # -- inspection -----------------------------------------------------------------------------
 
@@ -468,6 +468,7 @@ class LavalinkSimulator(Startable):
 
     def untrack_socket(self, socket: web.WebSocketResponse) -> None:
         self._sockets.pop(socket, None)
+        self.notify()
 
     def destroy_session(self, session: SimSession) -> None:
         if self.sessions.get(session.id) is session:

@@ -65,9 +65,11 @@ class WebsocketEndpoint:
             async for _message in socket:
                 pass  # Lavalink v4 clients send nothing; ignore whatever arrives
         finally:
-            sim.untrack_socket(socket)
-            if session is not None:
-                await self._closed(session, socket)
+            try:
+                if session is not None:
+                    await self._closed(session, socket)
+            finally:
+                sim.untrack_socket(socket)  # after the detach: ``_settle`` waits for both
         return socket
 
     def _refusal(self, request: web.Request) -> tuple[int, str] | None:
