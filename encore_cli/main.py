@@ -46,11 +46,16 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the interactions front (HTTP)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    fleet = commands.add_parser("fleet", help="run an audio fleet task for one shard group")
+    fleet = commands.add_parser(
+        "fleet",
+        help="run an audio fleet task (a pinned shard group, or leased ones with ENCORE_SHARD_GROUPS=auto)",
+    )
     fleet.add_argument("--group", type=int, default=None, help="shard group (default ENCORE_SHARD_GROUP)")
     register = commands.add_parser("register-commands", help="bulk-overwrite the slash commands")
     register.add_argument("--guild", type=int, default=None, help="register in one guild only")
-    migrate = commands.add_parser("migrate", help="upgrade the database at DATABASE_URL to the latest schema")
+    migrate = commands.add_parser(
+        "migrate", help="migrate the database at DATABASE_URL to the latest schema (or --revision)"
+    )
     migrate.add_argument("--revision", default="head", help="target revision (default: head)")
     commands.add_parser(
         "billing-jobs", help="expire and renew subscriptions, post pending usage warnings (once)"
