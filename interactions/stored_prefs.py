@@ -48,14 +48,7 @@ class StoredFrontSettings:
         except Exception:  # the database is down or slow (TimeoutError): the defaults answer
             log.warning("settings of guild %s unavailable; using the defaults", guild_id, exc_info=True)
             return GuildPreferences()
-        prefs = GuildPreferences(
-            dj_role_id=stored.dj_role_id,
-            default_volume=stored.default_volume,
-            announce_channel_id=stored.announce_channel_id,
-            language=stored.language,
-            vote_skip_ratio=stored.vote_skip_ratio,
-            genre_preferences=tuple(stored.genre_preferences),
-        )
+        prefs = stored.preferences()
         if self._ttl_s > 0:
             self._cache[guild_id] = (prefs, self._monotonic() + self._ttl_s)
         return prefs

@@ -58,16 +58,7 @@ class StoredGuildSettings:
             tier = await self._tier_of(guild_id)
             always_on = always_on and tier.allows(Feature.ALWAYS_ON)
             autoplay_channel_id = autoplay_channel_id if tier.allows(Feature.AUTOPLAY) else None
-        prefs = GuildPreferences(
-            dj_role_id=stored.dj_role_id,
-            default_volume=stored.default_volume,
-            announce_channel_id=stored.announce_channel_id,
-            language=stored.language,
-            vote_skip_ratio=stored.vote_skip_ratio,
-            genre_preferences=tuple(stored.genre_preferences),
-            always_on=always_on,
-            autoplay_channel_id=autoplay_channel_id,
-        )
+        prefs = stored.preferences(always_on=always_on, autoplay_channel_id=autoplay_channel_id)
         if self._ttl_s > 0:
             self._cache[guild_id] = (prefs, self._monotonic() + self._ttl_s)
         return prefs

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from encore.guild_settings import GuildPreferences
+
 __all__ = [
     "MAX_NAME",
     "MAX_TRACKS_PER_REQUEST",
@@ -158,6 +160,21 @@ class GuildSettingsView(_View):
     vote_skip_ratio: int
     genre_preferences: list[str]
     updated_at: datetime | None
+
+    def preferences(
+        self, *, always_on: bool = False, autoplay_channel_id: int | None = None
+    ) -> GuildPreferences:
+        """What the front and the fleet read of these settings (the player modes are kept apart)."""
+        return GuildPreferences(
+            dj_role_id=self.dj_role_id,
+            default_volume=self.default_volume,
+            announce_channel_id=self.announce_channel_id,
+            language=self.language,
+            vote_skip_ratio=self.vote_skip_ratio,
+            genre_preferences=tuple(self.genre_preferences),
+            always_on=always_on,
+            autoplay_channel_id=autoplay_channel_id,
+        )
 
 
 class PlayerModesView(_View):
